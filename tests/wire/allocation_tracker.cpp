@@ -1,0 +1,45 @@
+#include "allocation_tracker.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+std::atomic<bool> g_tracking{false};
+std::atomic<std::size_t> g_total{0};
+std::atomic<std::size_t> g_largest{0};
+
+void note(std::size_t size) {
+  if (!g_tracking.load(std::memory_order_relaxed)) return;
+  g_total += size;
+  std::size_t prev = g_largest.load();
+  while (size > prev && !g_largest.compare_exchange_weak(prev, size)) {
+  }
+}
+
+} // namespace
+
+void* operator new(std::size_t size) {
+  note(size);
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return ::operator new(size); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace peregrine::test {
+
+AllocationScope::AllocationScope() {
+  g_total = 0;
+  g_largest = 0;
+  g_tracking = true;
+}
+AllocationScope::~AllocationScope() { g_tracking = false; }
+std::size_t AllocationScope::total_bytes() const { return g_total; }
+std::size_t AllocationScope::largest() const { return g_largest; }
+
+} // namespace peregrine::test
