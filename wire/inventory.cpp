@@ -1,0 +1,33 @@
+#include "wire/inventory.hpp"
+
+#include "wire/compact_size.hpp"
+
+namespace peregrine::wire {
+
+namespace {
+constexpr std::size_t kInvItemSize = 36;
+}
+
+void read_inventory(Reader& r, std::vector<InvItem>& items, std::string_view count_field) {
+  std::size_t count_at = r.position();
+  std::uint64_t count = read_compact_size(r, count_field);
+  if (count > kMaxInvItems) r.fail_at(DecodeErrc::count_too_large, count_field, count_at);
+  items.clear();
+  if (!r.ok()) return;
+  items.reserve(r.reservable(count, kInvItemSize));
+  for (std::uint64_t i = 0; i < count && r.ok(); ++i) {
+    InvItem& item = items.emplace_back();
+    item.type = static_cast<InvType>(r.u32_le("inventory.type"));
+    item.hash = r.hash("inventory.hash");
+  }
+}
+
+void write_inventory(Writer& w, const std::vector<InvItem>& items) {
+  write_compact_size(w, items.size());
+  for (const auto& item : items) {
+    w.u32_le(static_cast<std::uint32_t>(item.type));
+    w.hash(item.hash);
+  }
+}
+
+} // namespace peregrine::wire
