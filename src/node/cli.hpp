@@ -1,0 +1,60 @@
+#pragma once
+// A small declarative command-line parser: each command lists its options; anything else is a
+// usage error (exit code 2) with a message naming the offending argument.
+#include <expected>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace peregrine::node {
+
+enum class ArgKind {
+  flag,  // --name, no value
+  value, // --name=V or --name V; given twice, the last wins
+  list,  // like value, repeatable: every occurrence kept in order
+};
+
+struct OptionSpec {
+  std::string_view name; // without the leading dashes
+  ArgKind kind;
+  std::string_view metavar; // shown in help for value/list options
+  std::string_view help;
+};
+
+struct UsageError {
+  std::string message;
+};
+
+class ParsedArgs {
+public:
+  bool has(std::string_view name) const { return options_.find(name) != options_.end(); }
+  std::optional<std::string> value(std::string_view name) const;
+  const std::vector<std::string>& values(std::string_view name) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+
+  void add_option(std::string_view name, std::string value);
+  void add_positional(std::string value) { positional_.push_back(std::move(value)); }
+
+private:
+  std::map<std::string, std::vector<std::string>, std::less<>> options_;
+  std::vector<std::string> positional_;
+};
+
+// Parses arguments against the options given ("--" ends options). Single-dash options are
+// accepted as a convenience for "-h" only.
+std::expected<ParsedArgs, UsageError> parse_args(std::span<const std::string> args,
+                                                 std::span<const OptionSpec> options);
+
+// Typed values with range checks; the error names the option.
+std::expected<std::uint64_t, UsageError> parse_uint_option(const ParsedArgs& args,
+                                                           std::string_view name,
+                                                           std::uint64_t default_value,
+                                                           std::uint64_t min, std::uint64_t max);
+
+// "  --name=METAVAR   help" lines for a help screen.
+std::string format_options(std::span<const OptionSpec> options);
+
+} // namespace peregrine::node

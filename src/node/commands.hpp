@@ -1,0 +1,45 @@
+#pragma once
+// The `peregrine` command line: global options, the subcommand table, dispatch and exit codes.
+#include <filesystem>
+#include <iosfwd>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "consensus/network.hpp"
+#include "node/cli.hpp"
+
+namespace peregrine::node {
+
+// Exit codes shared by every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1; // the command ran and found a problem (invalid input, I/O)
+inline constexpr int kExitUsage = 2;   // the command line itself is wrong
+
+// What every subcommand receives besides its own arguments.
+struct Context {
+  consensus::Network network = consensus::Network::main;
+  bool network_given = false; // --network was on the command line (not the default)
+  std::filesystem::path datadir;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+struct Command {
+  std::string_view name;
+  std::string_view arguments; // positional arguments, for the usage line
+  std::string_view summary;
+  std::vector<OptionSpec> options;
+  std::size_t min_positional = 0;
+  std::size_t max_positional = 0;
+  int (*run)(const Context&, const ParsedArgs&);
+};
+
+// Runs the command line (arguments after the program name) and returns the exit code.
+int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+
+// The default data directory for a network: $HOME/.peregrine[/<suffix>].
+std::filesystem::path default_datadir(consensus::Network network);
+
+} // namespace peregrine::node
