@@ -44,6 +44,16 @@ void write_compact_size(Writer& w, std::uint64_t n) {
   }
 }
 
+std::uint64_t read_count(Reader& r, std::string_view field, std::uint64_t max_items) {
+  std::size_t start = r.position();
+  std::uint64_t count = read_compact_size(r, field);
+  if (count > max_items) {
+    r.fail_at(DecodeErrc::count_too_large, field, start);
+    return 0;
+  }
+  return count;
+}
+
 Bytes read_var_bytes(Reader& r, std::string_view field, std::uint64_t max) {
   std::uint64_t n = read_compact_size(r, field, max);
   return r.bytes(static_cast<std::size_t>(n), field);

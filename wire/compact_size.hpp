@@ -23,6 +23,10 @@ constexpr std::size_t compact_size_length(std::uint64_t n) {
 std::uint64_t read_compact_size(Reader& r, std::string_view field, std::uint64_t max = kMaxCompactSize);
 void write_compact_size(Writer& w, std::uint64_t n);
 
+// A list's CompactSize item count, refused with count_too_large above the message's own limit
+// (e.g. 2,000 headers) before a single item is read. Returns 0 on any error.
+std::uint64_t read_count(Reader& r, std::string_view field, std::uint64_t max_items);
+
 // A CompactSize length followed by that many bytes.
 Bytes read_var_bytes(Reader& r, std::string_view field, std::uint64_t max = kMaxCompactSize);
 void write_var_bytes(Writer& w, ByteSpan bytes);

@@ -9,9 +9,7 @@ constexpr std::size_t kInvItemSize = 36;
 }
 
 void read_inventory(Reader& r, std::vector<InvItem>& items, std::string_view count_field) {
-  std::size_t count_at = r.position();
-  std::uint64_t count = read_compact_size(r, count_field);
-  if (count > kMaxInvItems) r.fail_at(DecodeErrc::count_too_large, count_field, count_at);
+  std::uint64_t count = read_count(r, count_field, kMaxInvItems);
   items.clear();
   if (!r.ok()) return;
   items.reserve(r.reservable(count, kInvItemSize));

@@ -114,3 +114,19 @@ TEST_CASE("var_bytes reads a length-prefixed field and bounds it") {
   CHECK(r2.error()->field == "script");
   CHECK(r2.error()->offset == 1);
 }
+
+TEST_CASE("read_count refuses a count above the list's limit before any item") {
+  Bytes at_limit = *util::from_hex("fdd007"); // 2,000
+  Reader r1(at_limit);
+  CHECK(read_count(r1, "headers.count", 2000) == 2000);
+  CHECK(r1.ok());
+
+  Bytes above = *util::from_hex("00" "fdd107"); // a byte before, then 2,001
+  Reader r2(above);
+  r2.u8("pad");
+  CHECK(read_count(r2, "headers.count", 2000) == 0);
+  REQUIRE(r2.error().has_value());
+  CHECK(r2.error()->code == DecodeErrc::count_too_large);
+  CHECK(r2.error()->offset == 1);
+  CHECK(r2.error()->field == "headers.count");
+}

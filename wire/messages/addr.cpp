@@ -9,9 +9,7 @@ constexpr std::size_t kAddrEntrySize = 4 + 8 + 16 + 2;
 }
 
 void read(Reader& r, AddrMessage& m) {
-  std::size_t count_at = r.position();
-  std::uint64_t count = read_compact_size(r, "addr.count");
-  if (count > kMaxAddrToSend) r.fail_at(DecodeErrc::count_too_large, "addr.count", count_at);
+  std::uint64_t count = read_count(r, "addr.count", kMaxAddrToSend);
   m.entries.clear();
   m.entries.reserve(r.reservable(count, kAddrEntrySize));
   for (std::uint64_t i = 0; i < count && r.ok(); ++i) {

@@ -12,9 +12,7 @@ constexpr std::size_t kMinAddrV2EntrySize = 4 + 1 + 1 + 1 + 2;
 }
 
 void read(Reader& r, AddrV2Message& m) {
-  std::size_t count_at = r.position();
-  std::uint64_t count = read_compact_size(r, "addrv2.count");
-  if (count > kMaxAddrToSend) r.fail_at(DecodeErrc::count_too_large, "addrv2.count", count_at);
+  std::uint64_t count = read_count(r, "addrv2.count", kMaxAddrToSend);
   m.entries.clear();
   m.entries.reserve(r.reservable(count, kMinAddrV2EntrySize));
   for (std::uint64_t i = 0; i < count && r.ok(); ++i) {

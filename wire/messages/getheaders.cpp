@@ -6,12 +6,8 @@ namespace peregrine::wire {
 
 void read(Reader& r, GetHeadersMessage& m) {
   m.version = r.u32_le("getheaders.version");
-  std::size_t count_at = r.position();
-  std::uint64_t count = read_compact_size(r, "getheaders.count");
   // Core disconnects for more than MAX_LOCATOR_SZ after reading them; refusing first is cheaper.
-  if (count > kMaxLocatorHashes) {
-    r.fail_at(DecodeErrc::count_too_large, "getheaders.count", count_at);
-  }
+  std::uint64_t count = read_count(r, "getheaders.count", kMaxLocatorHashes);
   m.locator.clear();
   m.locator.reserve(r.reservable(count, 32));
   for (std::uint64_t i = 0; i < count && r.ok(); ++i) {

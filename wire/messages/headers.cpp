@@ -5,9 +5,7 @@
 namespace peregrine::wire {
 
 void read(Reader& r, HeadersMessage& m) {
-  std::size_t count_at = r.position();
-  std::uint64_t count = read_compact_size(r, "headers.count");
-  if (count > kMaxHeadersResults) r.fail_at(DecodeErrc::count_too_large, "headers.count", count_at);
+  std::uint64_t count = read_count(r, "headers.count", kMaxHeadersResults);
   m.headers.clear();
   m.headers.reserve(r.reservable(count, kBlockHeaderSize + 1));
   for (std::uint64_t i = 0; i < count && r.ok(); ++i) {
