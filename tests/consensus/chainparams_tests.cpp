@@ -4,7 +4,6 @@
 
 #include "consensus/chainparams.hpp"
 #include "test_data.hpp"
-#include "util/file.hpp"
 #include "util/hex.hpp"
 #include "util/json.hpp"
 #include "wire/blk_file.hpp"
@@ -16,13 +15,6 @@ namespace json = peregrine::util::json;
 
 namespace {
 
-json::Value shared_params() {
-  auto text = util::read_text_file(test::shared_data("chain/chainparams.json"));
-  REQUIRE(text.has_value());
-  auto doc = json::parse(*text);
-  REQUIRE(doc.has_value());
-  return std::move(*doc);
-}
 
 const json::Value& field(const json::Value& v, std::string_view key) {
   const json::Value* f = v.find(key);
@@ -44,7 +36,7 @@ std::string embedded_with(std::string_view from, std::string_view to) {
 } // namespace
 
 TEST_CASE("every network's genesis block is rebuilt byte for byte from its parameters") {
-  json::Value shared = shared_params();
+  json::Value shared = test::load_shared_json("chain/chainparams.json");
   for (Network n : kAllNetworks) {
     CAPTURE(to_string(n));
     const ChainParams& p = chain_params(n);
@@ -56,7 +48,7 @@ TEST_CASE("every network's genesis block is rebuilt byte for byte from its param
 }
 
 TEST_CASE("our chainparams.json agrees with every fact in the shared chainparams") {
-  json::Value shared = shared_params();
+  json::Value shared = test::load_shared_json("chain/chainparams.json");
   for (Network n : kAllNetworks) {
     CAPTURE(to_string(n));
     const ChainParams& p = chain_params(n);
@@ -130,9 +122,8 @@ TEST_CASE("the real chain files start at our genesis blocks") {
                                Case{Network::testnet3, "chain/testnet3_blocks_0_4000.blk"},
                                Case{Network::regtest, "chain/regtest_blocks_0_206.blk"}}) {
     CAPTURE(to_string(network));
-    auto bytes = util::read_file(test::shared_data(file));
-    REQUIRE(bytes.has_value());
-    wire::Reader r(*bytes);
+    Bytes bytes = test::load_shared(file);
+    wire::Reader r(bytes);
     auto first = wire::read_blk_record(r, chain_params(network).magic);
     REQUIRE(first.has_value());
     auto block = wire::from_bytes<wire::Block>(first->block);

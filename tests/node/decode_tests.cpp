@@ -9,7 +9,6 @@
 #include "node/commands.hpp"
 #include "node/decode_command.hpp"
 #include "test_data.hpp"
-#include "util/file.hpp"
 #include "util/hex.hpp"
 #include "util/json.hpp"
 #include "wire/codec.hpp"
@@ -22,11 +21,6 @@ namespace json = peregrine::util::json;
 
 namespace {
 
-Bytes load(const char* relative) {
-  auto bytes = util::read_file(test::shared_data(relative));
-  REQUIRE(bytes.has_value());
-  return std::move(*bytes);
-}
 
 std::string field(const Description& d, std::string_view key) {
   const json::Value* v = d.json.find(key);
@@ -37,7 +31,7 @@ std::string field(const Description& d, std::string_view key) {
 } // namespace
 
 TEST_CASE("a raw block: hash, sizes, weight, tx count and its checks") {
-  auto items = decode_items(load("blocks/mainnet_481829.raw"), std::nullopt);
+  auto items = decode_items(test::load_shared("blocks/mainnet_481829.raw"), std::nullopt);
   REQUIRE(items.size() == 1);
   const auto& d = items[0];
   CHECK(d.ok);
@@ -51,7 +45,7 @@ TEST_CASE("a raw block: hash, sizes, weight, tx count and its checks") {
 }
 
 TEST_CASE("a blk file gives one item per block with its network") {
-  auto items = decode_items(load("chain/mainnet_blocks_0_599.blk"), std::nullopt);
+  auto items = decode_items(test::load_shared("chain/mainnet_blocks_0_599.blk"), std::nullopt);
   REQUIRE(items.size() == 600);
   CHECK(field(items[0], "hash") == consensus::chain_params(Network::main).genesis_hash.to_hex());
   CHECK(field(items[0], "network") == "main");
@@ -61,14 +55,14 @@ TEST_CASE("a blk file gives one item per block with its network") {
 }
 
 TEST_CASE("a blk file for another network than --network is refused") {
-  auto items = decode_items(load("chain/testnet3_blocks_0_4000.blk"), Network::main);
+  auto items = decode_items(test::load_shared("chain/testnet3_blocks_0_4000.blk"), Network::main);
   REQUIRE(items.size() == 1);
   CHECK_FALSE(items[0].ok);
   CHECK(field(items[0], "error").find("framed for testnet3, not main") != std::string::npos);
 }
 
 TEST_CASE("zero padding after the last record is not an item; garbage is an error") {
-  Bytes file = load("chain/regtest_blocks_0_206.blk");
+  Bytes file = test::load_shared("chain/regtest_blocks_0_206.blk");
   std::size_t blocks = decode_items(file, Network::regtest).size();
   Bytes padded = file;
   padded.resize(file.size() + 4096, 0);
@@ -82,7 +76,7 @@ TEST_CASE("zero padding after the last record is not an item; garbage is an erro
 }
 
 TEST_CASE("a raw transaction and an undecodable input") {
-  auto tx = decode_items(load("blocks/megatx_bb41a757.bin"), std::nullopt);
+  auto tx = decode_items(test::load_shared("blocks/megatx_bb41a757.bin"), std::nullopt);
   REQUIRE(tx.size() == 1);
   CHECK(tx[0].ok);
   CHECK(field(tx[0], "type") == "tx");
@@ -97,11 +91,8 @@ TEST_CASE("a raw transaction and an undecodable input") {
 }
 
 TEST_CASE("a message stream: every captured message, with command and checksum status") {
-  auto text = util::read_text_file(test::shared_data("p2p/bitcodec_captured_messages.json"));
-  REQUIRE(text.has_value());
-  auto doc = json::parse(*text);
-  REQUIRE(doc.has_value());
-  for (const auto& entry : *doc->find("messages")->as_array()) {
+  json::Value doc = test::load_shared_json("p2p/bitcodec_captured_messages.json");
+  for (const auto& entry : *doc.find("messages")->as_array()) {
     std::string command = *entry.find("command")->as_string();
     CAPTURE(command);
     bool checksum_valid = *entry.find("checksum_valid")->as_bool();
@@ -119,7 +110,7 @@ TEST_CASE("a message stream: every captured message, with command and checksum s
 }
 
 TEST_CASE("a framed block message is described with its block checks") {
-  Bytes raw = load("blocks/mainnet_482683.raw");
+  Bytes raw = test::load_shared("blocks/mainnet_482683.raw");
   wire::BlockMessage message{*wire::from_bytes<wire::Block>(raw)};
   Bytes framed = wire::encode_message(consensus::chain_params(Network::main).magic, message);
   auto items = decode_items(framed, std::nullopt);
@@ -135,7 +126,7 @@ TEST_CASE("peregrine decode reads hex files and prints one JSON object per line"
   std::filesystem::create_directories(dir);
   auto path = dir / "block.hex";
   {
-    std::string hex = util::to_hex(load("blocks/mainnet_482683.raw"));
+    std::string hex = util::to_hex(test::load_shared("blocks/mainnet_482683.raw"));
     std::ofstream f(path);
     for (std::size_t i = 0; i < hex.size(); i += 60) f << hex.substr(i, 60) << "\n"; // xxd -p style
   }

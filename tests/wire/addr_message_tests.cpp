@@ -4,47 +4,16 @@
 #include <limits>
 #include <variant>
 
+#include "message_test_helpers.hpp"
 #include "util/hex.hpp"
 #include "wire/compact_size.hpp"
 #include "wire/message.hpp"
 
 using namespace peregrine;
 using namespace peregrine::wire;
+using namespace peregrine::test;
 
 namespace {
-
-Bytes hex(std::string_view h) { return *util::from_hex(h); }
-
-template <class T>
-T decode_ok(ByteSpan payload) {
-  auto m = decode_message(T::kCommand, payload);
-  REQUIRE_MESSAGE(m.has_value(), m.error().message());
-  REQUIRE(std::holds_alternative<T>(*m));
-  return std::get<T>(*m);
-}
-
-DecodeError decode_error(std::string_view command, ByteSpan payload) {
-  auto m = decode_message(command, payload);
-  REQUIRE_FALSE(m.has_value());
-  return m.error();
-}
-
-template <class T>
-Bytes check_round_trip(const T& m) {
-  Bytes payload = encode_payload(Message{m});
-  T back = decode_ok<T>(payload);
-  CHECK(back == m);
-  CHECK(encode_payload(Message{back}) == payload);
-  return payload;
-}
-
-void check_truncations(std::string_view command, ByteSpan payload) {
-  for (std::size_t n = 0; n < payload.size(); ++n) {
-    auto m = decode_message(command, payload.first(n));
-    REQUIRE_MESSAGE(!m.has_value(), command, " prefix of ", n, " bytes decoded");
-    CHECK_MESSAGE(m.error().code == DecodeErrc::truncated, command, " prefix ", n);
-  }
-}
 
 NetAddress address(NetworkId net, std::size_t size, std::uint8_t fill) {
   NetAddress a;

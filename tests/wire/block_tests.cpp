@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "test_data.hpp"
-#include "util/file.hpp"
 #include "util/hex.hpp"
 #include "wire/blk_file.hpp"
 #include "wire/block.hpp"
@@ -21,11 +20,6 @@ constexpr Magic kMainMagic = {0xf9, 0xbe, 0xb4, 0xd9};
 constexpr Magic kTestnet3Magic = {0x0b, 0x11, 0x09, 0x07};
 constexpr Magic kRegtestMagic = {0xfa, 0xbf, 0xb5, 0xda};
 
-Bytes load(const char* relative) {
-  auto bytes = util::read_file(test::shared_data(relative));
-  REQUIRE_MESSAGE(bytes.has_value(), bytes.error());
-  return std::move(*bytes);
-}
 
 // Decodes a block and checks everything that does not need chain context.
 Block check_block(ByteSpan raw) {
@@ -43,7 +37,7 @@ Block check_block(ByteSpan raw) {
 
 // Decodes every record of a blk file, checking each block and the prev-hash chain.
 std::vector<Hash256> check_chain_file(const char* relative, const Magic& magic) {
-  Bytes file = load(relative);
+  Bytes file = test::load_shared(relative);
   Reader r(file);
   std::vector<Hash256> hashes;
   while (!r.at_end()) {
@@ -96,7 +90,7 @@ TEST_CASE("single mainnet blocks, including segwit ones with witness commitments
   for (const auto& c : cases) {
     std::string name = c.file;
     CAPTURE(name);
-    Bytes raw = load(c.file);
+    Bytes raw = test::load_shared(c.file);
     Block block = check_block(raw);
     if (c.tx_count) CHECK(block.txs.size() == c.tx_count);
     CHECK((check_witness_commitment(block) == WitnessCommitment::valid) == c.segwit);
@@ -109,7 +103,7 @@ TEST_CASE("single mainnet blocks, including segwit ones with witness commitments
 
 TEST_CASE("a tampered witness breaks the commitment; removing it is unexpected witness") {
   Block block = check_block(
-      load("blocks/block-00000000000000000021868c2cefc52a480d173c849412fe81c4e5ab806f94ab.blk"));
+      test::load_shared("blocks/block-00000000000000000021868c2cefc52a480d173c849412fe81c4e5ab806f94ab.blk"));
   REQUIRE(check_witness_commitment(block) == WitnessCommitment::valid);
   std::size_t spender = 0;
   for (std::size_t i = 1; i < block.txs.size(); ++i) {
@@ -137,7 +131,7 @@ TEST_CASE("a tampered witness breaks the commitment; removing it is unexpected w
 }
 
 TEST_CASE("a block with a duplicated last transaction keeps its root but is flagged mutated") {
-  Bytes file = load("chain/mainnet_blocks_0_599.blk");
+  Bytes file = test::load_shared("chain/mainnet_blocks_0_599.blk");
   Reader r(file);
   Block block;
   // Find a block with an odd number (>1) of transactions: duplicating its last one keeps the root.
@@ -155,7 +149,7 @@ TEST_CASE("a block with a duplicated last transaction keeps its root but is flag
 }
 
 TEST_CASE("blk records: wrong magic, zero or oversized length, truncated block") {
-  Bytes file = load("chain/mainnet_blocks_0_599.blk");
+  Bytes file = test::load_shared("chain/mainnet_blocks_0_599.blk");
   {
     Reader r(file);
     auto rec = read_blk_record(r, kTestnet3Magic);
@@ -185,7 +179,7 @@ TEST_CASE("blk records: wrong magic, zero or oversized length, truncated block")
 }
 
 TEST_CASE("block truncated at every header byte and inside its transactions") {
-  Bytes raw = load("blocks/mainnet_482683.raw");
+  Bytes raw = test::load_shared("blocks/mainnet_482683.raw");
   for (std::size_t len : {std::size_t{0}, std::size_t{1}, std::size_t{79}, std::size_t{80},
                           std::size_t{81}, raw.size() / 2, raw.size() - 1}) {
     CAPTURE(len);

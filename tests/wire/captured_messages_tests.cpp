@@ -4,7 +4,6 @@
 #include <string>
 
 #include "test_data.hpp"
-#include "util/file.hpp"
 #include "util/hex.hpp"
 #include "util/json.hpp"
 #include "wire/framing.hpp"
@@ -18,13 +17,6 @@ namespace {
 
 constexpr Magic kMainMagic = {0xf9, 0xbe, 0xb4, 0xd9};
 
-json::Value captured() {
-  auto text = util::read_text_file(test::shared_data("p2p/bitcodec_captured_messages.json"));
-  REQUIRE(text.has_value());
-  auto doc = json::parse(*text);
-  REQUIRE(doc.has_value());
-  return std::move(*doc);
-}
 
 std::string str(const json::Value& v, std::string_view key) { return *v.find(key)->as_string(); }
 
@@ -53,7 +45,7 @@ void check_headers(const Message& m, const json::Value& expected) {
 } // namespace
 
 TEST_CASE("every captured message frames, checksums and decodes as recorded") {
-  json::Value doc = captured();
+  json::Value doc = test::load_shared_json("p2p/bitcodec_captured_messages.json");
   const auto& messages = *doc.find("messages")->as_array();
   REQUIRE(messages.size() == 11);
   int valid = 0, rejected = 0;

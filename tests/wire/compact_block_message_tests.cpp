@@ -3,8 +3,8 @@
 
 #include <variant>
 
+#include "message_test_helpers.hpp"
 #include "test_data.hpp"
-#include "util/file.hpp"
 #include "util/hex.hpp"
 #include "wire/codec.hpp"
 #include "wire/compact_size.hpp"
@@ -12,47 +12,10 @@
 
 using namespace peregrine;
 using namespace peregrine::wire;
+using namespace peregrine::test;
 
 namespace {
 
-Bytes hex(std::string_view h) { return *util::from_hex(h); }
-
-Bytes load(const char* relative) {
-  auto bytes = util::read_file(test::shared_data(relative));
-  REQUIRE_MESSAGE(bytes.has_value(), bytes.error());
-  return std::move(*bytes);
-}
-
-template <class T>
-T decode_ok(ByteSpan payload) {
-  auto m = decode_message(T::kCommand, payload);
-  REQUIRE_MESSAGE(m.has_value(), m.error().message());
-  REQUIRE(std::holds_alternative<T>(*m));
-  return std::get<T>(*m);
-}
-
-DecodeError decode_error(std::string_view command, ByteSpan payload) {
-  auto m = decode_message(command, payload);
-  REQUIRE_FALSE(m.has_value());
-  return m.error();
-}
-
-template <class T>
-Bytes check_round_trip(const T& m) {
-  Bytes payload = encode_payload(Message{m});
-  T back = decode_ok<T>(payload);
-  CHECK(back == m);
-  CHECK(encode_payload(Message{back}) == payload);
-  return payload;
-}
-
-void check_truncations(std::string_view command, ByteSpan payload) {
-  for (std::size_t n = 0; n < payload.size(); ++n) {
-    auto m = decode_message(command, payload.first(n));
-    REQUIRE_MESSAGE(!m.has_value(), command, " prefix of ", n, " bytes decoded");
-    CHECK_MESSAGE(m.error().code == DecodeErrc::truncated, command, " prefix ", n);
-  }
-}
 
 Transaction segwit_tx(std::uint8_t seed) {
   Transaction tx;
@@ -182,8 +145,8 @@ TEST_CASE("cmpctblock: 65535 transactions in all are accepted, 65536 are bad_val
 }
 
 TEST_CASE("cmpctblock: the real BIP152 message for block 426884 matches the full block") {
-  Bytes compact_raw = load("p2p/compact426884.raw");
-  Bytes block_raw = load("p2p/block426884.raw");
+  Bytes compact_raw = test::load_shared("p2p/compact426884.raw");
+  Bytes block_raw = test::load_shared("p2p/block426884.raw");
   auto block = from_bytes<Block>(block_raw);
   REQUIRE_MESSAGE(block.has_value(), block.error().message());
 

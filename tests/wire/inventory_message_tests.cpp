@@ -3,51 +3,17 @@
 
 #include <variant>
 
+#include "message_test_helpers.hpp"
 #include "test_data.hpp"
-#include "util/file.hpp"
 #include "util/hex.hpp"
 #include "wire/compact_size.hpp"
 #include "wire/message.hpp"
 
 using namespace peregrine;
 using namespace peregrine::wire;
+using namespace peregrine::test;
 
 namespace {
-
-constexpr Magic kMainMagic = {0xf9, 0xbe, 0xb4, 0xd9};
-
-Bytes hex(std::string_view h) { return *util::from_hex(h); }
-
-template <class T>
-T decode_ok(ByteSpan payload) {
-  auto m = decode_message(T::kCommand, payload);
-  REQUIRE_MESSAGE(m.has_value(), m.error().message());
-  REQUIRE(std::holds_alternative<T>(*m));
-  return std::get<T>(*m);
-}
-
-DecodeError decode_error(std::string_view command, ByteSpan payload) {
-  auto m = decode_message(command, payload);
-  REQUIRE_FALSE(m.has_value());
-  return m.error();
-}
-
-template <class T>
-Bytes check_round_trip(const T& m) {
-  Bytes payload = encode_payload(Message{m});
-  T back = decode_ok<T>(payload);
-  CHECK(back == m);
-  CHECK(encode_payload(Message{back}) == payload);
-  return payload;
-}
-
-void check_truncations(std::string_view command, ByteSpan payload) {
-  for (std::size_t n = 0; n < payload.size(); ++n) {
-    auto m = decode_message(command, payload.first(n));
-    REQUIRE_MESSAGE(!m.has_value(), command, " prefix of ", n, " bytes decoded");
-    CHECK_MESSAGE(m.error().code == DecodeErrc::truncated, command, " prefix ", n);
-  }
-}
 
 Hash256 numbered_hash(std::uint32_t n) {
   Hash256 h;
@@ -252,20 +218,19 @@ TEST_CASE("a captured headers frame followed by a pong frame decodes as a stream
 }
 
 TEST_CASE("block: a real segwit block decodes through the message layer and re-encodes") {
-  auto raw = util::read_file(test::shared_data("p2p/block426884.raw"));
-  REQUIRE_MESSAGE(raw.has_value(), raw.error());
-  auto m = decode_ok<BlockMessage>(*raw);
+  Bytes raw = test::load_shared("p2p/block426884.raw");
+  auto m = decode_ok<BlockMessage>(raw);
   CHECK(m.block.txs.size() > 1);
-  CHECK(encode_payload(Message{m}) == *raw);
+  CHECK(encode_payload(Message{m}) == raw);
 
-  Bytes trailing = *raw;
+  Bytes trailing = raw;
   trailing.push_back(0);
   DecodeError err = decode_error("block", trailing);
   CHECK(err.code == DecodeErrc::trailing_bytes);
-  CHECK(err.offset == raw->size());
+  CHECK(err.offset == raw.size());
 
   // Truncation inside the header and inside the first transaction.
   for (std::size_t n : {std::size_t{0}, std::size_t{79}, std::size_t{80}, std::size_t{150}}) {
-    CHECK(decode_error("block", ByteSpan(*raw).first(n)).code == DecodeErrc::truncated);
+    CHECK(decode_error("block", ByteSpan(raw).first(n)).code == DecodeErrc::truncated);
   }
 }

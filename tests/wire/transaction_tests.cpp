@@ -2,7 +2,6 @@
 
 #include "allocation_tracker.hpp"
 #include "test_data.hpp"
-#include "util/file.hpp"
 #include "util/hex.hpp"
 #include "wire/codec.hpp"
 #include "wire/transaction.hpp"
@@ -145,11 +144,10 @@ TEST_CASE("forged counts neither allocate nor loop") {
 }
 
 TEST_CASE("the 1 MB, 5,569-input mainnet transaction") {
-  auto raw = util::read_file(test::shared_data("blocks/megatx_bb41a757.bin"));
-  REQUIRE(raw.has_value());
-  auto tx = from_bytes<Transaction>(*raw);
+  Bytes raw = test::load_shared("blocks/megatx_bb41a757.bin");
+  auto tx = from_bytes<Transaction>(raw);
   REQUIRE(tx.has_value());
   CHECK(tx->inputs.size() == 5569);
-  CHECK(serialize(*tx) == *raw);
+  CHECK(serialize(*tx) == raw);
   CHECK(txid(*tx).to_hex().starts_with("bb41a757"));
 }
