@@ -138,6 +138,14 @@ std::vector<Description> decode_items(ByteSpan data, std::optional<Network> netw
   return {decode_raw(data)};
 }
 
+std::expected<Bytes, std::string> file_bytes(Bytes contents) {
+  std::string_view text(reinterpret_cast<const char*>(contents.data()), contents.size());
+  if (!util::looks_like_hex(text)) return contents;
+  auto decoded = util::from_hex_ignoring_space(text);
+  if (!decoded) return std::unexpected("hex input with an odd number of digits");
+  return std::move(*decoded);
+}
+
 std::vector<OptionSpec> decode_options() { return {}; }
 
 int run_decode_command(const Context& ctx, const ParsedArgs& args) {
@@ -147,21 +155,16 @@ int run_decode_command(const Context& ctx, const ParsedArgs& args) {
     ctx.err << "peregrine decode: " << contents.error() << "\n";
     return kExitFailure;
   }
-  Bytes data = std::move(*contents);
-  std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
-  if (util::looks_like_hex(text)) {
-    auto decoded = util::from_hex_ignoring_space(text);
-    if (!decoded) {
-      ctx.err << "peregrine decode: " << path << ": hex input with an odd number of digits\n";
-      return kExitFailure;
-    }
-    data = std::move(*decoded);
+  auto data = file_bytes(std::move(*contents));
+  if (!data) {
+    ctx.err << "peregrine decode: " << path << ": " << data.error() << "\n";
+    return kExitFailure;
   }
   std::optional<Network> network;
   if (ctx.network_given) network = ctx.network;
 
   bool all_ok = true;
-  for (const auto& item : decode_items(data, network)) {
+  for (const auto& item : decode_items(*data, network)) {
     ctx.out << item.json.dump() << "\n";
     all_ok = all_ok && item.ok;
   }

@@ -121,6 +121,13 @@ TEST_CASE("a framed block message is described with its block checks") {
   CHECK(*payload->find("witness_commitment")->as_string() == "valid");
 }
 
+TEST_CASE("file_bytes decodes hex dumps and keeps binary as it is") {
+  CHECK(*file_bytes(Bytes{'0', '0', 'f', 'F', '\n'}) == Bytes{0x00, 0xff});
+  Bytes binary = {0x01, 0x00, 'z'};
+  CHECK(*file_bytes(binary) == binary);
+  CHECK(file_bytes(Bytes{'a', 'b', 'c'}).error() == "hex input with an odd number of digits");
+}
+
 TEST_CASE("peregrine decode reads hex files and prints one JSON object per line") {
   auto dir = std::filesystem::temp_directory_path() / "peregrine_decode_test";
   std::filesystem::create_directories(dir);
