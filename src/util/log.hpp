@@ -1,0 +1,61 @@
+#pragma once
+// Leveled logging through an injectable sink: the node writes to stderr, tests capture lines.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace peregrine::util {
+
+enum class LogLevel : std::uint8_t { debug, info, warn, error };
+
+std::string_view to_string(LogLevel level);
+
+class Logger {
+public:
+  // Receives complete lines; must be safe to call from several threads if the logger is shared.
+  using Sink = std::function<void(LogLevel, std::string_view category, std::string_view message)>;
+
+  explicit Logger(Sink sink = stderr_sink(), LogLevel min_level = LogLevel::info)
+      : sink_(std::move(sink)), min_level_(min_level) {}
+
+  bool enabled(LogLevel level) const { return level >= min_level_; }
+  void set_level(LogLevel level) { min_level_ = level; }
+
+  template <class... Args>
+  void log(LogLevel level, std::string_view category, fmt::format_string<Args...> format,
+           Args&&... args) {
+    if (!enabled(level)) return;
+    sink_(level, category, fmt::format(format, std::forward<Args>(args)...));
+  }
+  template <class... Args>
+  void debug(std::string_view category, fmt::format_string<Args...> f, Args&&... args) {
+    log(LogLevel::debug, category, f, std::forward<Args>(args)...);
+  }
+  template <class... Args>
+  void info(std::string_view category, fmt::format_string<Args...> f, Args&&... args) {
+    log(LogLevel::info, category, f, std::forward<Args>(args)...);
+  }
+  template <class... Args>
+  void warn(std::string_view category, fmt::format_string<Args...> f, Args&&... args) {
+    log(LogLevel::warn, category, f, std::forward<Args>(args)...);
+  }
+  template <class... Args>
+  void error(std::string_view category, fmt::format_string<Args...> f, Args&&... args) {
+    log(LogLevel::error, category, f, std::forward<Args>(args)...);
+  }
+
+  // "2026-11-21T09:00:00.123Z info  [peer] message" on stderr, one write per line.
+  static Sink stderr_sink();
+  // Discards everything (for benchmarks).
+  static Sink null_sink();
+
+private:
+  Sink sink_;
+  LogLevel min_level_;
+};
+
+} // namespace peregrine::util
