@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 
 #include "crypto/sha256.hpp"
-#include "wire/writer.hpp"
 
 namespace peregrine::wire {
 namespace {
@@ -80,19 +80,25 @@ std::expected<Frame, DecodeError> read_frame(Reader& r, const Magic& expected_ma
 }
 
 Bytes frame_message(const Magic& magic, std::string_view command, ByteSpan payload) {
-  assert(is_valid_command(command) && payload.size() <= kMaxMessagePayload);
-  Bytes out;
-  out.reserve(kMessageHeaderSize + payload.size());
-  Writer w(out);
-  w.bytes(magic);
-  std::array<std::uint8_t, kCommandSize> padded{};
-  // Bounded even when asserts are compiled out.
-  std::copy_n(command.begin(), std::min(command.size(), kCommandSize), padded.begin());
-  w.bytes(padded);
-  w.u32_le(static_cast<std::uint32_t>(payload.size()));
-  w.bytes(message_checksum(payload));
-  w.bytes(payload);
+  Bytes out(kMessageHeaderSize + payload.size());
+  if (!payload.empty()) std::memcpy(out.data() + kMessageHeaderSize, payload.data(), payload.size());
+  write_frame_header(out, magic, command);
   return out;
+}
+
+void write_frame_header(Bytes& frame, const Magic& magic, std::string_view command) {
+  assert(frame.size() >= kMessageHeaderSize && is_valid_command(command) &&
+         frame.size() - kMessageHeaderSize <= kMaxMessagePayload);
+  ByteSpan payload = ByteSpan(frame).subspan(kMessageHeaderSize);
+  std::uint8_t* h = frame.data();
+  std::memcpy(h, magic.data(), magic.size());
+  std::memset(h + 4, 0, kCommandSize);
+  // Bounded even when asserts are compiled out.
+  std::memcpy(h + 4, command.data(), std::min(command.size(), kCommandSize));
+  std::uint32_t length = static_cast<std::uint32_t>(payload.size());
+  std::memcpy(h + 16, &length, 4);
+  Checksum checksum = message_checksum(payload);
+  std::memcpy(h + 20, checksum.data(), checksum.size());
 }
 
 } // namespace peregrine::wire

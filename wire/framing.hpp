@@ -49,4 +49,8 @@ std::expected<Frame, DecodeError> read_frame(Reader& r, const Magic& expected_ma
 // Frames a payload. The command must satisfy is_valid_command (a programming error otherwise).
 Bytes frame_message(const Magic& magic, std::string_view command, ByteSpan payload);
 
+// Fills in the 24-byte header at the front of `frame` for the payload written after it, so a
+// message can be serialized straight into its frame without a second copy.
+void write_frame_header(Bytes& frame, const Magic& magic, std::string_view command);
+
 } // namespace peregrine::wire

@@ -65,7 +65,11 @@ Bytes encode_payload(const Message& m) {
 }
 
 Bytes encode_message(const Magic& magic, const Message& m) {
-  return frame_message(magic, command_of(m), encode_payload(m));
+  Bytes frame(kMessageHeaderSize); // header filled in once the payload is there
+  Writer w(frame);
+  std::visit([&w](const auto& msg) { write(w, msg); }, m);
+  write_frame_header(frame, magic, command_of(m));
+  return frame;
 }
 
 } // namespace peregrine::wire
