@@ -35,7 +35,7 @@ TEST_CASE("write_file_atomically creates and replaces a file, leaving no tempora
   CHECK(contents(file) == "first");
   REQUIRE(util::write_file_atomically(file, text("second, longer")).has_value());
   CHECK(contents(file) == "second, longer");
-  CHECK_FALSE(std::filesystem::exists(dir.path / "bans.json.tmp"));
+  CHECK_FALSE(std::filesystem::exists(util::temporary_path(file)));
 }
 
 TEST_CASE("a write that died halfway leaves the previous file intact and is overwritten next time") {
@@ -43,7 +43,7 @@ TEST_CASE("a write that died halfway leaves the previous file intact and is over
   auto file = dir.path / "peers.dat";
   REQUIRE(util::write_file_atomically(file, text("good state")).has_value());
   {
-    std::ofstream partial(dir.path / "peers.dat.tmp"); // what a crash mid-write leaves
+    std::ofstream partial(util::temporary_path(file)); // what a crash mid-write leaves
     partial << "half a fi";
   }
   CHECK(contents(file) == "good state");
@@ -57,4 +57,17 @@ TEST_CASE("failures name the path and the step") {
   auto result = util::write_file_atomically(missing_dir, text("x"));
   REQUIRE_FALSE(result.has_value());
   CHECK(result.error().find("f.tmp: open:") != std::string::npos);
+}
+
+TEST_CASE("move_aside renames a damaged file and replaces an earlier one") {
+  TempDir dir;
+  auto file = dir.path / "peers.dat";
+  REQUIRE(util::write_file_atomically(file, text("broken")).has_value());
+  REQUIRE(util::write_file_atomically(dir.path / "peers.dat.bad", text("older")).has_value());
+  auto aside = util::move_aside(file, ".bad");
+  REQUIRE(aside.has_value());
+  CHECK(*aside == dir.path / "peers.dat.bad");
+  CHECK(contents(*aside) == "broken");
+  CHECK_FALSE(std::filesystem::exists(file));
+  CHECK_FALSE(util::move_aside(file, ".bad").has_value()); // nothing left to move
 }
