@@ -1,11 +1,14 @@
 #include "node/bench_command.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <ostream>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "bench/decode_bench.hpp"
+#include "bench/verify_bench.hpp"
 #include "node/commands.hpp"
 
 namespace peregrine::node {
@@ -14,6 +17,7 @@ std::vector<OptionSpec> bench_options() {
   return {
       {"seconds", ArgKind::value, "S", "time spent on each measured phase (default 2)"},
       {"json", ArgKind::flag, "", "print the figures as one JSON object instead of a table"},
+      {"threads", ArgKind::value, "N", "verify: threads of the parallel run (default: one per core)"},
   };
 }
 
@@ -24,15 +28,39 @@ int run_bench_command(const Context& ctx, const ParsedArgs& args) {
     return kExitUsage;
   }
   const std::string& name = args.positional().at(0);
+  const std::size_t files = args.positional().size() - 1;
+  if (name == "verify") {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    auto threads = parse_uint_option(args, "threads", cores, 1, 1024);
+    if (!threads) {
+      ctx.err << "peregrine bench: " << threads.error().message << "\n";
+      return kExitUsage;
+    }
+    if (files == 1) {
+      ctx.err << "peregrine bench verify: give both BLOCK and SPENT, or neither\n";
+      return kExitUsage;
+    }
+    using std::filesystem::path;
+    path block = files ? path(args.positional()[1]) : bench::default_verify_block();
+    path spent = files ? path(args.positional()[2]) : bench::default_verify_spent();
+    bool ok = bench::run_verify_bench(ctx.out, ctx.err, block, spent,
+                                      static_cast<unsigned>(*threads),
+                                      static_cast<double>(*seconds), args.has("json"));
+    return ok ? kExitOk : kExitFailure;
+  }
   if (name == "decode") {
-    std::filesystem::path file = args.positional().size() > 1
-                                     ? std::filesystem::path(args.positional()[1])
-                                     : bench::default_decode_block();
-    bool ok = bench::run_decode_bench(ctx.out, ctx.err, file, static_cast<double>(*seconds),
+    if (files > 1) {
+      ctx.err << "peregrine bench decode: takes at most one BLOCK file\n";
+      return kExitUsage;
+    }
+    std::filesystem::path block = files ? std::filesystem::path(args.positional()[1])
+                                        : bench::default_decode_block();
+    bool ok = bench::run_decode_bench(ctx.out, ctx.err, block, static_cast<double>(*seconds),
                                       args.has("json"));
     return ok ? kExitOk : kExitFailure;
   }
-  ctx.err << fmt::format("peregrine bench: unknown benchmark '{}' (available: decode)\n", name);
+  ctx.err << fmt::format(
+      "peregrine bench: unknown benchmark '{}' (available: decode, verify)\n", name);
   return kExitUsage;
 }
 

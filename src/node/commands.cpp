@@ -8,6 +8,7 @@
 #include "node/bench_command.hpp"
 #include "consensus/chainparams.hpp"
 #include "node/decode_command.hpp"
+#include "node/verify_block_command.hpp"
 
 namespace peregrine::node {
 namespace {
@@ -35,11 +36,13 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"sync", "", "download and validate the block chain from the P2P network", {}, 0, 0, not_yet<8>},
       {"import", "FILE...", "validate blocks from blk*.dat files into the datadir", {}, 1, 1024, not_yet<7>},
-      {"verify-block", "BLOCK", "run every script of a block against the outputs it spends", {}, 1, 1, not_yet<3>},
+      {"verify-block", "BLOCK", "run every script of a block against the outputs it spends",
+       verify_block_options(), 1, 1, run_verify_block_command},
       {"check-headers", "FILE", "validate a file of raw 80-byte headers", {}, 1, 1, not_yet<6>},
       {"utxo-stats", "", "print statistics of the UTXO set in the datadir", {}, 0, 0, not_yet<7>},
-      {"bench", "NAME [FILE]", "run a benchmark and print its figures (NAME: decode)",
-       bench_options(), 1, 2, run_bench_command},
+      {"bench", "NAME [FILE...]",
+       "run a benchmark and print its figures (NAME: decode [BLOCK], verify [BLOCK SPENT])",
+       bench_options(), 1, 3, run_bench_command},
       {"decode", "FILE", "decode a raw block, blk*.dat file, raw transaction or framed P2P messages (binary or hex) into JSON lines",
        decode_options(), 1, 1, run_decode_command},
   };

@@ -6,22 +6,14 @@
 
 #include "node/cli.hpp"
 #include "node/commands.hpp"
+#include "run_cli.hpp"
 
 using namespace peregrine::node;
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Run run(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  int code = run_cli(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using Run = peregrine::test::CliRun;
+constexpr auto run = peregrine::test::run_cli;
 
 const OptionSpec kOptions[] = {
     {"network", ArgKind::value, "NAME", ""},
