@@ -47,8 +47,11 @@ public:
   virtual std::size_t size() const = 0;
 };
 
-// The network group an address counts in for diversity: /16 for IPv4, /32 for IPv6, the network
-// itself for Tor, I2P and CJDNS. Two outbound connections never share a group.
+// The network group an address counts in for diversity (Bitcoin Core's groups without an AS map):
+// /16 for IPv4 and for IPv6 that embeds IPv4 (6to4, Teredo, NAT64), /32 for other IPv6 (/36 in
+// Hurricane Electric's 2001:470::/32), the first 4 bits for Tor and I2P and the first 12 for CJDNS
+// (their addresses are random bytes: 16 groups each), one group each for local and unroutable
+// addresses. Two outbound connections never share a group.
 std::vector<std::uint8_t> net_group(const wire::NetAddress& address);
 
 } // namespace peregrine::addrbook
