@@ -23,14 +23,23 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
-fi
+# Node.js and npm run the real Bitcoin node of the integration tests (bcoin). A machine may have
+# them from elsewhere (nodesource); only install Debian's when they are missing.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# bcoin (from the npm registry) for the integration tests, installed once into RP_HOME.
+export RP_HOME=${RP_HOME:-/tmp/realpeer}
+if [ ! -f "$RP_HOME/bcoin/node_modules/bcoin/package.json" ]; then
+  "$(dirname "$0")/realpeer.sh" install
+fi

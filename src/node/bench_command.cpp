@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "bench/addrbook_bench.hpp"
 #include "bench/decode_bench.hpp"
+#include "bench/p2p_bench.hpp"
 #include "bench/verify_bench.hpp"
 #include "node/commands.hpp"
 
@@ -48,19 +50,31 @@ int run_bench_command(const Context& ctx, const ParsedArgs& args) {
                                       static_cast<double>(*seconds), args.has("json"));
     return ok ? kExitOk : kExitFailure;
   }
-  if (name == "decode") {
+  if (name == "decode" || name == "p2p") {
     if (files > 1) {
-      ctx.err << "peregrine bench decode: takes at most one BLOCK file\n";
+      ctx.err << fmt::format("peregrine bench {}: takes at most one BLOCK file\n", name);
       return kExitUsage;
     }
     std::filesystem::path block = files ? std::filesystem::path(args.positional()[1])
                                         : bench::default_decode_block();
-    bool ok = bench::run_decode_bench(ctx.out, ctx.err, block, static_cast<double>(*seconds),
-                                      args.has("json"));
+    bool ok = name == "decode"
+                  ? bench::run_decode_bench(ctx.out, ctx.err, block, static_cast<double>(*seconds),
+                                            args.has("json"))
+                  : bench::run_p2p_bench(ctx.out, ctx.err, block, static_cast<double>(*seconds),
+                                         args.has("json"));
+    return ok ? kExitOk : kExitFailure;
+  }
+  if (name == "addrbook") {
+    if (files > 0) {
+      ctx.err << "peregrine bench addrbook: takes no files\n";
+      return kExitUsage;
+    }
+    bool ok = bench::run_addrbook_bench(ctx.out, ctx.err, static_cast<double>(*seconds),
+                                        args.has("json"));
     return ok ? kExitOk : kExitFailure;
   }
   ctx.err << fmt::format(
-      "peregrine bench: unknown benchmark '{}' (available: decode, verify)\n", name);
+      "peregrine bench: unknown benchmark '{}' (available: decode, verify, p2p, addrbook)\n", name);
   return kExitUsage;
 }
 

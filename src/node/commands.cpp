@@ -41,7 +41,8 @@ const std::vector<Command>& commands() {
       {"check-headers", "FILE", "validate a file of raw 80-byte headers", {}, 1, 1, not_yet<6>},
       {"utxo-stats", "", "print statistics of the UTXO set in the datadir", {}, 0, 0, not_yet<7>},
       {"bench", "NAME [FILE...]",
-       "run a benchmark and print its figures (NAME: decode [BLOCK], verify [BLOCK SPENT])",
+       "run a benchmark and print its figures (NAME: decode [BLOCK], verify [BLOCK SPENT], "
+       "p2p [BLOCK], addrbook)",
        bench_options(), 1, 3, run_bench_command},
       {"decode", "FILE", "decode a raw block, blk*.dat file, raw transaction or framed P2P messages (binary or hex) into JSON lines",
        decode_options(), 1, 1, run_decode_command},

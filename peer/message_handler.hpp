@@ -1,0 +1,29 @@
+#pragma once
+// How the layers above (header sync, block download) hear from peers. The peer manager calls
+// these on its io_context thread; implementations must not block it.
+#include "peer/handshake.hpp"
+#include "peer/peer.hpp"
+#include "wire/message.hpp"
+
+namespace peregrine::peer {
+
+struct PeerInfo {
+  PeerId id = 0;
+  ConnectionType type = ConnectionType::inbound;
+  wire::NetAddress address;
+  std::uint16_t port = 0;
+  RemoteVersion version;
+};
+
+class MessageHandler {
+public:
+  virtual ~MessageHandler() = default;
+  // The handshake completed: the peer can be asked for headers and blocks.
+  virtual void on_peer_ready(const PeerInfo& peer) = 0;
+  // Every message after the handshake except those the manager answers itself (ping, pong,
+  // getaddr, addr, addrv2, sendheaders, sendcmpct, feefilter, and the handshake's own).
+  virtual void on_peer_message(PeerId peer, const wire::Message& message) = 0;
+  virtual void on_peer_closed(PeerId peer) = 0;
+};
+
+} // namespace peregrine::peer

@@ -1,0 +1,143 @@
+// PeerManager over real loopback sockets.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "test_node.hpp"
+
+using namespace peregrine;
+using namespace peregrine::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+peer::PeerManagerConfig connecting_to(std::uint16_t port) {
+  auto c = test_config();
+  c.listen = false;
+  c.connect = {fmt::format("127.0.0.1:{}", port)};
+  return c;
+}
+
+} // namespace
+
+TEST_CASE("two nodes connect, handshake, measure RTT with ping/pong and disconnect cleanly") {
+  TestNode a;
+  TestNode b(connecting_to(a.port()));
+  REQUIRE(a.wait_for_ready_peers(1));
+  REQUIRE(b.wait_for_ready_peers(1));
+
+  auto seen_by_b = b.snapshot().at(0);
+  CHECK(seen_by_b.type == peer::ConnectionType::manual);
+  CHECK(seen_by_b.version.version == 70016);
+  CHECK(seen_by_b.version.user_agent == "/Peregrine:0.1.0/");
+  CHECK(seen_by_b.version.wtxid_relay);
+  CHECK(seen_by_b.version.addrv2);
+  CHECK(a.snapshot().at(0).type == peer::ConnectionType::inbound);
+
+  // Each side pings on completing the handshake: RTTs appear.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline && b.snapshot().at(0).rtt_ms < 0) {
+    std::this_thread::sleep_for(10ms);
+  }
+  auto with_rtt = b.snapshot().at(0);
+  CHECK(with_rtt.rtt_ms > 0);
+  CHECK(with_rtt.rtt_ms < 1000);
+  CHECK(with_rtt.bytes_sent > 0);
+  CHECK(with_rtt.bytes_received > 0);
+  CHECK(b.handler().ready_count() == 1);
+
+  peer::PeerId id = with_rtt.id;
+  b.call([id](peer::PeerManager& m) { m.disconnect(id, "test over"); return 0; });
+  CHECK(b.logs().wait_for("disconnecting peer " + std::to_string(id) + " 127.0.0.1:" +
+                          std::to_string(a.port()) + ": test over"));
+  CHECK(a.wait_for_peer_count(0));
+  CHECK_FALSE(a.logs().contains("bug:"));
+  CHECK_FALSE(b.logs().contains("bug:"));
+}
+
+TEST_CASE("after the handshake: pings are answered, other messages go to the handler") {
+  TestNode node;
+  RawPeer raw(node.port());
+  REQUIRE(raw.handshake());
+  raw.send_message(wire::PingMessage{0x5eed});
+  auto pong = raw.expect<wire::PongMessage>();
+  REQUIRE(pong.has_value());
+  CHECK(pong->nonce == 0x5eed);
+
+  wire::GetHeadersMessage getheaders;
+  getheaders.version = 70016;
+  getheaders.locator = {Hash256{}};
+  raw.send_message(getheaders);
+  raw.send_message(wire::SendHeadersMessage{});
+  raw.send_message(wire::InvMessage{});
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline && node.handler().commands().size() < 2) {
+    std::this_thread::sleep_for(10ms);
+  }
+  // sendheaders is the manager's own business; getheaders and inv are the sync layer's.
+  CHECK(node.handler().commands() == std::vector<std::string>{"getheaders", "inv"});
+}
+
+TEST_CASE("a --connect target that refuses is retried with growing backoff") {
+  std::uint16_t closed_port;
+  {
+    peer::asio::io_context io;
+    peer::tcp::acceptor probe(io, peer::tcp::endpoint(peer::asio::ip::make_address("127.0.0.1"), 0));
+    closed_port = probe.local_endpoint().port();
+  }
+  auto config = connecting_to(closed_port);
+  config.timeouts.reconnect_min = 100ms;
+  config.timeouts.reconnect_max = 10s;
+  TestNode node(config);
+  std::this_thread::sleep_for(1600ms);
+  auto lines = node.logs().lines();
+  auto attempts = std::count_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("connect failed") != std::string::npos;
+  });
+  // 100 ms doubling: attempts at about 0, 0.2, 0.6 and 1.4 s; a fixed 100 ms would give 16.
+  CHECK(attempts >= 3);
+  CHECK(attempts <= 5);
+}
+
+TEST_CASE("block download can mark a peer degraded and recovered") {
+  TestNode node;
+  RawPeer raw(node.port());
+  REQUIRE(raw.handshake());
+  REQUIRE(node.wait_for_ready_peers(1));
+  peer::PeerId id = node.snapshot().at(0).id;
+  node.call([id](peer::PeerManager& m) { m.set_degraded(id, true, "stalling block 123"); return 0; });
+  auto degraded = node.snapshot().at(0);
+  CHECK(degraded.state == peer::PeerState::degraded);
+  CHECK(degraded.degrade_reason == "stalling block 123");
+  node.call([id](peer::PeerManager& m) { m.set_degraded(id, false, ""); return 0; });
+  CHECK(node.snapshot().at(0).state == peer::PeerState::active);
+}
+
+TEST_CASE("a full node evicts an unprotected inbound peer, the worst-scored first") {
+  auto config = test_config();
+  config.outbound_full = 0;
+  config.outbound_block_relay = 0;
+  config.max_connections = 11; // one slot is kept for a feeler: 10 inbound
+  TestNode node(config);
+  std::vector<std::unique_ptr<RawPeer>> raws;
+  for (int i = 0; i < 10; ++i) {
+    raws.push_back(std::make_unique<RawPeer>(node.port()));
+    REQUIRE(raws.back()->handshake(100 + i));
+  }
+  REQUIRE(node.wait_for_ready_peers(10));
+  // Score one young peer (the ninth): it must be the one to go.
+  auto peers = node.snapshot();
+  std::sort(peers.begin(), peers.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
+  peer::PeerId marked = peers[8].id;
+  node.call([marked](peer::PeerManager& m) {
+    m.misbehaving(marked, peer::Offence::unconnecting_headers, "test");
+    return 0;
+  });
+
+  RawPeer newcomer(node.port());
+  REQUIRE(newcomer.handshake(999));
+  CHECK(raws[8]->wait_closed());
+  CHECK(node.logs().wait_for("disconnecting peer " + std::to_string(marked)));
+  CHECK(node.wait_for_ready_peers(10));
+}
