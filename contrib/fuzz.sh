@@ -13,6 +13,7 @@ if [ "${1:-}" = "--seconds" ]; then seconds=$2; fi
 contrib/install-deps.sh
 contrib/build.sh fuzz
 
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
 for target in build-fuzz/tests/fuzz/fuzz_*; do
   [ -x "$target" ] || continue

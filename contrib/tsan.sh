@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The tests where threads meet (address book, peer manager with its io thread) under
+# ThreadSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+contrib/install-deps.sh
+contrib/build.sh tsan
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+build-tsan/tests/addrbook/test_addrbook
+build-tsan/tests/peer/test_peer
