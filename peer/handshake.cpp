@@ -1,8 +1,23 @@
 #include "peer/handshake.hpp"
 
+#include <limits>
+
 #include <fmt/format.h>
 
 namespace peregrine::peer {
+namespace {
+
+// Their clock minus ours. The timestamp is the peer's to choose: saturate, never overflow.
+std::int64_t clock_offset(std::int64_t theirs, std::int64_t ours) {
+  std::int64_t offset;
+  if (__builtin_sub_overflow(theirs, ours, &offset)) {
+    return theirs < 0 ? std::numeric_limits<std::int64_t>::min()
+                      : std::numeric_limits<std::int64_t>::max();
+  }
+  return offset;
+}
+
+} // namespace
 
 bool offers_sync_services(std::uint64_t services, bool near_tip) {
   if (!(services & kNodeWitness)) return false;
@@ -47,7 +62,7 @@ Handshake::Outcome Handshake::on_version(const wire::VersionMessage& v, std::int
   remote_.start_height = v.start_height;
   remote_.relay = v.relay;
   remote_.nonce = v.nonce;
-  remote_.time_offset = v.timestamp - now;
+  remote_.time_offset = clock_offset(v.timestamp, now);
 
   if (v.version < kMinPeerProtocolVersion) {
     out.disconnect = fmt::format("protocol version {} is older than {}", v.version,

@@ -46,10 +46,13 @@ struct Timeouts {
   std::chrono::milliseconds addr_send_interval{30'000}; // average gap between our addr messages
 };
 
+// Per-peer memory: at most one message being received (4 MB), the inbox, and the send queue;
+// about 41 MB in the worst case, and only for a peer that stops reading what it asked for.
 struct PeerLimits {
-  std::size_t inbox_bytes = 16 << 20;      // decoded, not yet handled: stop reading above this
-  std::size_t send_queue_soft = 8 << 20;   // over this: Degraded, and we stop reading the peer
-  std::size_t send_queue_hard = 64 << 20;  // over this: disconnect
+  std::size_t inbox_bytes = 5'000'000;     // decoded, not yet handled: stop reading above this
+                                           // (Core's receive flood limit; above one 4 MB message)
+  std::size_t send_queue_soft = 4'000'000; // over this: Degraded, and we stop reading the peer
+  std::size_t send_queue_hard = 32'000'000; // over this: disconnect
   ConnectionLimits connection;
 };
 

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -130,4 +131,25 @@ TEST_CASE("violations: messages before version, a second version, feature messag
   CHECK(late.offence == Offence::handshake_violation);
   REQUIRE(late.disconnect.has_value());
   CHECK(*late.disconnect == "wtxidrelay after verack");
+}
+
+TEST_CASE("a hostile version timestamp saturates the clock offset instead of overflowing") {
+  // Found by fuzz_handshake: INT64_MIN minus our clock overflowed (undefined behaviour).
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  Handshake lowest = inbound();
+  auto v_min = their_version();
+  v_min.timestamp = kMin;
+  lowest.on_message(v_min, 1'700'000'000);
+  CHECK(lowest.remote().time_offset == kMin); // saturated
+  Handshake highest = inbound();
+  auto v_max = their_version();
+  v_max.timestamp = kMax;
+  highest.on_message(v_max, -1'700'000'000); // a clock before 1970 makes the top overflow too
+  CHECK(highest.remote().time_offset == kMax);
+  Handshake ordinary = inbound();
+  auto v = their_version();
+  v.timestamp = 1'700'000'100;
+  ordinary.on_message(v, 1'700'000'000);
+  CHECK(ordinary.remote().time_offset == 100);
 }

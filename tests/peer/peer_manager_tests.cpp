@@ -141,3 +141,37 @@ TEST_CASE("a full node evicts an unprotected inbound peer, the worst-scored firs
   CHECK(node.logs().wait_for("disconnecting peer " + std::to_string(marked)));
   CHECK(node.wait_for_ready_peers(10));
 }
+
+TEST_CASE("a peer that stops reading is degraded, then dropped when its send queue passes the limit") {
+  auto config = test_config();
+  config.limits.send_queue_soft = 1'000'000;
+  config.limits.send_queue_hard = 3'000'000;
+  TestNode node(config);
+  RawPeer good(node.port(), "127.0.0.15");
+  REQUIRE(good.handshake(1));
+  RawPeer deaf(node.port(), "127.0.0.16");
+  REQUIRE(deaf.handshake(2)); // and never reads again
+  REQUIRE(node.wait_for_ready_peers(2));
+  auto peers = node.snapshot();
+  auto it = std::find_if(peers.begin(), peers.end(), [](auto& p) { return p.address.starts_with("127.0.0.16:"); });
+  REQUIRE(it != peers.end());
+  peer::PeerId id = it->id;
+
+  wire::Block big;
+  wire::Transaction tx;
+  tx.inputs.push_back(wire::TxIn{});
+  tx.outputs.push_back(wire::TxOut{0, Bytes(1'000'000, 0x6a)});
+  big.txs.push_back(tx);
+  // One message at a time, so the kernel's socket buffers fill before our queue does.
+  for (int i = 0; i < 200 && !node.logs().contains("send queue over 3000000 bytes"); ++i) {
+    node.call([&](peer::PeerManager& m) { m.send(id, wire::BlockMessage{big}); return 0; });
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(node.logs().contains("degraded: send queue over budget"));
+  CHECK(node.logs().wait_for("send queue over 3000000 bytes"));
+  CHECK(node.wait_for_ready_peers(1));
+  good.send_message(wire::PingMessage{42});
+  auto pong = good.expect<wire::PongMessage>();
+  REQUIRE(pong.has_value());
+  CHECK(pong->nonce == 42);
+}
