@@ -40,8 +40,12 @@ void NatPortMapper::run(std::stop_token stop) {
 }
 
 bool NatPortMapper::map_upnp() {
+  // Only the two types that lead to a gateway, a second each: the library's default list takes
+  // 8 s to come back empty, and shutdown waits for a discovery in progress.
+  static const char* const kTypes[] = {"urn:schemas-upnp-org:device:InternetGatewayDevice:1",
+                                       "urn:schemas-upnp-org:service:WANIPConnection:1", nullptr};
   int error = 0;
-  UPNPDev* devices = upnpDiscover(2000, nullptr, nullptr, 0, 0, 2, &error);
+  UPNPDev* devices = upnpDiscoverDevices(kTypes, 1000, nullptr, nullptr, 0, 0, 2, &error, 0);
   if (!devices) return false;
   UPNPUrls urls{};
   IGDdatas data{};
