@@ -7,7 +7,7 @@ namespace {
 
 // Indexed by Offence. Framing errors end the connection because the byte stream can no longer be
 // trusted; protocol errors that prove intent (forged sizes, invalid consensus data) ban at once.
-constexpr std::array<OffenceInfo, 15> kOffences = {{
+constexpr std::array<OffenceInfo, 16> kOffences = {{
     {100, true, "wrong-magic"},
     {100, true, "malformed-header"},
     {100, true, "oversized-message"},
@@ -19,6 +19,7 @@ constexpr std::array<OffenceInfo, 15> kOffences = {{
     {20, false, "handshake-violation"},
     {20, false, "unsolicited-headers"},
     {10, false, "unconnecting-headers"},
+    {20, false, "low-work-headers"},
     {100, true, "invalid-header"},
     {100, true, "invalid-block"},
     {20, false, "too-many-addr"},

@@ -21,6 +21,7 @@ enum class Offence : std::uint8_t {
   handshake_violation,   // messages out of order during version/verack
   unsolicited_headers,   // headers we did not ask for (scored by header sync)
   unconnecting_headers,  // headers that do not connect (scored by header sync)
+  low_work_headers,      // 2,000+ headers of a chain that ends below the minimum chain work
   invalid_header,        // a header breaking consensus rules
   invalid_block,         // a block breaking consensus rules
   too_many_addr,         // more address gossip than allowed (over 1,000 in one message)

@@ -26,6 +26,7 @@
 #include "peer/endpoint.hpp"
 #include "peer/handshake.hpp"
 #include "peer/message_handler.hpp"
+#include "peer/peer_control.hpp"
 #include "peer/peer.hpp"
 #include "util/log.hpp"
 
@@ -101,7 +102,7 @@ struct PeerSnapshot {
   std::string degrade_reason;
 };
 
-class PeerManager {
+class PeerManager : public PeerControl {
 public:
   // addresses: where outbound peers come from; gossip: the addr/getaddr rules (both optional:
   // without them only --connect/--addnode targets are used and address gossip is ignored).
@@ -117,12 +118,12 @@ public:
   void stop();
   std::optional<std::uint16_t> listening_port() const;
 
-  void send(PeerId peer, const wire::Message& message);
-  void disconnect(PeerId peer, const std::string& reason);
+  void send(PeerId peer, const wire::Message& message) override;
+  void disconnect(PeerId peer, const std::string& reason) override;
   // Scores a peer (header sync and block download report consensus failures here).
-  void misbehaving(PeerId peer, Offence offence, const std::string& detail);
+  void misbehaving(PeerId peer, Offence offence, const std::string& detail) override;
   // Stalling or slow, as judged by block download; or recovered.
-  void set_degraded(PeerId peer, bool degraded, const std::string& reason);
+  void set_degraded(PeerId peer, bool degraded, const std::string& reason) override;
   void add_node(const std::string& target);
 
   std::vector<PeerSnapshot> snapshot() const;
