@@ -1,0 +1,282 @@
+#include "sync/header_sync.hpp"
+
+#include <random>
+
+#include <fmt/format.h>
+
+#include "peer/handshake.hpp"
+
+namespace peregrine::sync {
+namespace {
+
+constexpr std::string_view kLog = "headers";
+// A best header this recent means we are near the tip: every peer is then asked for its headers.
+constexpr std::int64_t kNearTipSeconds = 24 * 60 * 60;
+// Unconnecting headers messages in a row before they count against the peer: an honest peer's
+// announcements do not connect while we are still behind, but our getheaders answer then does.
+constexpr int kMaxUnconnecting = 10;
+
+std::int64_t system_unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+} // namespace
+
+HeaderSync::HeaderSync(HeaderTree& tree, HeaderStore* store, peer::PeerControl& peers, util::Logger& log,
+                       HeaderSyncConfig config)
+    : tree_(tree), store_(store), peers_(peers), log_(log), config_(std::move(config)) {
+  if (!config_.unix_now) config_.unix_now = system_unix_now;
+  if (config_.salt == 0) config_.salt = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
+  caught_up_ = tree_.best().time > config_.unix_now() - kNearTipSeconds;
+}
+
+const HeaderEntry* HeaderSync::best_known(peer::PeerId id) const {
+  auto it = sync_peers_.find(id);
+  return it == sync_peers_.end() ? nullptr : it->second.best_known;
+}
+
+std::size_t HeaderSync::presync_memory() const {
+  std::size_t total = 0;
+  for (const auto& [id, p] : sync_peers_)
+    if (p.presync) total += p.presync->memory_usage();
+  return total;
+}
+
+void HeaderSync::on_peer_ready(const peer::PeerInfo& info) {
+  PeerSync& p = sync_peers_[info.id];
+  p.info = info;
+  if (caught_up_) {
+    request_headers(p, tree_.locator()); // learn what each peer has
+  } else if (!sync_peer_) {
+    choose_sync_peer();
+  }
+}
+
+void HeaderSync::on_peer_closed(peer::PeerId id) {
+  sync_peers_.erase(id);
+  if (sync_peer_ == id) {
+    sync_peer_.reset();
+    if (!caught_up_) choose_sync_peer();
+  }
+}
+
+void HeaderSync::on_peer_message(peer::PeerId id, const wire::Message& message) {
+  auto it = sync_peers_.find(id);
+  if (it == sync_peers_.end()) return;
+  PeerSync& p = it->second;
+  if (const auto* headers = std::get_if<wire::HeadersMessage>(&message)) {
+    handle_headers(p, headers->headers);
+  } else if (const auto* inv = std::get_if<wire::InvMessage>(&message)) {
+    handle_inv(p, *inv);
+  } else if (const auto* request = std::get_if<wire::GetHeadersMessage>(&message)) {
+    serve_headers(p, *request);
+  }
+}
+
+void HeaderSync::tick() {
+  if (caught_up_) return;
+  if (sync_peer_) {
+    PeerSync& p = sync_peers_.at(*sync_peer_);
+    if (!p.awaiting || config_.now() - p.asked_at < config_.sync_timeout) return;
+    log_.warn(kLog, "peer {} left getheaders unanswered for {} s: switching header sync peer", p.info.id,
+              std::chrono::duration_cast<std::chrono::seconds>(config_.sync_timeout).count());
+    p.timed_out = true;
+    p.awaiting = false;
+    sync_peer_.reset();
+    peers_.disconnect(p.info.id, "header sync timeout");
+  }
+  choose_sync_peer();
+}
+
+void HeaderSync::choose_sync_peer() {
+  // Outbound peers first: we chose them, an inbound peer chose us.
+  PeerSync* choice = nullptr;
+  for (auto& [id, p] : sync_peers_) {
+    if (p.timed_out) continue;
+    if (!choice || (choice->info.type == peer::ConnectionType::inbound && p.info.type != peer::ConnectionType::inbound))
+      choice = &p;
+  }
+  if (!choice) return;
+  sync_peer_ = choice->info.id;
+  log_.info(kLog, "syncing headers from peer {} (our best height {}, theirs {})", choice->info.id,
+            tree_.best_height(), choice->info.version.start_height);
+  request_headers(*choice, tree_.locator());
+}
+
+void HeaderSync::request_headers(PeerSync& peer, std::vector<Hash256> locator) {
+  wire::GetHeadersMessage request;
+  request.version = static_cast<std::uint32_t>(peer::kProtocolVersion);
+  request.locator = std::move(locator);
+  peers_.send(peer.info.id, request);
+  peer.awaiting = true;
+  peer.asked_at = config_.now();
+}
+
+void HeaderSync::finish_initial_sync(PeerSync& peer) {
+  if (caught_up_ || sync_peer_ != peer.info.id) return;
+  caught_up_ = true;
+  log_.info(kLog, "headers caught up with peer {}: height {} ({})", peer.info.id, tree_.best_height(),
+            tree_.best().hash->to_hex());
+  // Now learn every other peer's chain too.
+  for (auto& [id, p] : sync_peers_)
+    if (id != peer.info.id) request_headers(p, tree_.locator());
+}
+
+void HeaderSync::handle_headers(PeerSync& peer, const std::vector<wire::BlockHeader>& headers) {
+  peer.awaiting = false;
+  const bool full = headers.size() >= wire::kMaxHeadersResults;
+  if (peer.presync) {
+    feed_presync(peer, headers, full);
+    return;
+  }
+  if (headers.empty()) {
+    finish_initial_sync(peer);
+    return;
+  }
+  const HeaderEntry* parent = tree_.find(headers.front().prev_block);
+  if (!parent) {
+    // Probably an announcement whose parents we lack: ask for the way there. A stream of these
+    // without a connecting one between is a broken peer or noise meant to cost us work.
+    if (++peer.unconnecting % kMaxUnconnecting == 0)
+      peers_.misbehaving(peer.info.id, peer::Offence::unconnecting_headers,
+                         fmt::format("{} headers messages in a row not connecting to our tree", peer.unconnecting));
+    request_headers(peer, tree_.locator());
+    return;
+  }
+  peer.unconnecting = 0;
+  if (!parent->valid()) {
+    peers_.misbehaving(peer.info.id, peer::Offence::invalid_header, "headers descending from an invalid header");
+    return;
+  }
+
+  consensus::ArithU256 work = parent->chain_work;
+  for (const auto& h : headers) work += tree_.proof(h.bits);
+  if (work < tree_.storage_work_threshold()) {
+    if (full) {
+      log_.info(kLog, "peer {} offers a chain below the minimum chain work from height {}: presyncing it",
+                peer.info.id, parent->height);
+      peer.presync = std::make_unique<HeadersPresync>(tree_, *parent, tree_.storage_work_threshold(),
+                                                      config_.salt ^ peer.info.id, config_.unix_now());
+      feed_presync(peer, headers, full);
+    } else {
+      log_.debug(kLog, "ignoring {} low-work headers from peer {}", headers.size(), peer.info.id);
+      finish_initial_sync(peer);
+    }
+    return;
+  }
+
+  bool failed = false;
+  const HeaderEntry* last = store_headers(peer, headers, failed);
+  if (failed) return;
+  if (full) {
+    request_headers(peer, tree_.locator(last));
+  } else {
+    finish_initial_sync(peer);
+  }
+}
+
+void HeaderSync::feed_presync(PeerSync& peer, const std::vector<wire::BlockHeader>& headers, bool full) {
+  HeadersPresync::Step step = peer.presync->process(headers, full);
+  const HeaderEntry* last = nullptr;
+  bool failed = false;
+  if (!step.release.empty()) last = store_headers(peer, step.release, failed);
+  if (failed) {
+    peer.presync.reset();
+    return;
+  }
+  switch (peer.presync->phase()) {
+  case HeadersPresync::Phase::failed:
+    log_.info(kLog, "peer {}'s headers presync ended at height {}: {}", peer.info.id,
+              peer.presync->presync_height(), step.failure);
+    peers_.misbehaving(peer.info.id,
+                       step.peer_at_fault ? peer::Offence::invalid_header : peer::Offence::low_work_headers,
+                       step.failure);
+    peer.presync.reset();
+    if (sync_peer_ == peer.info.id && !caught_up_) {
+      peer.timed_out = true; // this peer cannot give us the chain: try another
+      sync_peer_.reset();
+      choose_sync_peer();
+    }
+    return;
+  case HeadersPresync::Phase::done:
+    log_.info(kLog, "peer {}'s chain proved enough work: stored up to height {}", peer.info.id,
+              last ? last->height : tree_.best_height());
+    peer.presync.reset();
+    if (step.request_more) request_headers(peer, tree_.locator(last));
+    else finish_initial_sync(peer);
+    return;
+  case HeadersPresync::Phase::presync:
+  case HeadersPresync::Phase::redownload:
+    if (step.request_more) request_headers(peer, peer.presync->next_locator());
+    return;
+  }
+}
+
+const HeaderEntry* HeaderSync::store_headers(PeerSync& peer, const std::vector<wire::BlockHeader>& headers,
+                                             bool& failed) {
+  const HeaderEntry* previous_best = &tree_.best();
+  const std::int64_t now = config_.unix_now();
+  std::vector<const HeaderEntry*> fresh;
+  const HeaderEntry* last = nullptr;
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    auto accepted = tree_.accept(headers[i], now);
+    if (!accepted) {
+      failed = true;
+      auto error = accepted.error();
+      int height = (last ? last->height : tree_.find(headers.front().prev_block)->height) + 1;
+      if (error == consensus::HeaderError::time_too_new) {
+        // Our clock may be the wrong one: refuse without blame, as Bitcoin Core does.
+        log_.info(kLog, "header at height {} from peer {} is too far in the future", height, peer.info.id);
+      } else if (error == consensus::HeaderError::prev_blk_not_found) {
+        peers_.misbehaving(peer.info.id, peer::Offence::invalid_header, "non-continuous headers sequence");
+      } else {
+        peers_.misbehaving(peer.info.id, peer::Offence::invalid_header,
+                           fmt::format("invalid header at height {}: {}", height, consensus::to_string(error)));
+      }
+      break;
+    }
+    last = accepted->entry;
+    if (accepted->is_new) fresh.push_back(last);
+  }
+  if (store_ && !fresh.empty()) {
+    if (auto written = store_->write(fresh); !written)
+      log_.error(kLog, "{}", written.error()); // in memory still; a restart fetches them again
+  }
+  if (last && (!peer.best_known || last->chain_work > peer.best_known->chain_work)) peer.best_known = last;
+  note_best_changed(previous_best);
+  return last;
+}
+
+void HeaderSync::note_best_changed(const HeaderEntry* previous_best) {
+  const HeaderEntry& best = tree_.best();
+  if (&best == previous_best) return;
+  if (best.height / 10'000 != previous_best->height / 10'000 || caught_up_)
+    log_.info(kLog, "best header: height {} ({})", best.height, best.hash->to_hex());
+  if (on_best_header) on_best_header(best);
+}
+
+void HeaderSync::handle_inv(PeerSync& peer, const wire::InvMessage& inv) {
+  for (const auto& item : inv.items) {
+    if (item.type != wire::InvType::block && item.type != wire::InvType::witness_block) continue;
+    if (tree_.find(item.hash)) continue;
+    // A block we have not heard of: its headers come with the answer (BIP130 peers announce with
+    // headers instead; older ones and bcoin in some paths use inv).
+    request_headers(peer, tree_.locator());
+    return;
+  }
+}
+
+void HeaderSync::serve_headers(PeerSync& peer, const wire::GetHeadersMessage& request) {
+  if (!caught_up_) return; // as Bitcoin Core: no headers from a node still in initial sync
+  wire::HeadersMessage answer;
+  const HeaderEntry* e = &tree_.find_fork(request.locator);
+  for (int h = e->height + 1; h <= tree_.best_height() && answer.headers.size() < wire::kMaxHeadersResults; ++h) {
+    const HeaderEntry* next = tree_.at_height(h);
+    answer.headers.push_back(next->header());
+    if (*next->hash == request.hash_stop) break;
+  }
+  peers_.send(peer.info.id, answer);
+}
+
+} // namespace peregrine::sync

@@ -1,0 +1,105 @@
+#pragma once
+// Every header we accepted, as a tree rooted at genesis: height, cumulative chain work and status
+// per header, the best (most-work valid) header, and the best header chain by height. Headers enter
+// only through accept(), which runs every header rule; the store reloads through restore(), which
+// trusts what this tree validated before.
+#include <cstdint>
+#include <deque>
+#include <expected>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "consensus/arith_uint256.hpp"
+#include "consensus/chainparams.hpp"
+#include "consensus/header_rules.hpp"
+#include "wire/block.hpp"
+
+namespace peregrine::sync {
+
+enum HeaderStatus : std::uint8_t {
+  kHeaderValid = 0,
+  kHeaderFailed = 1, // broke a rule itself (its reason is in `failure`)
+};
+
+// One accepted header. The header's fields are kept without prev_block, which the parent's hash
+// gives: 48 bytes of header instead of 80, per header of a chain of a million.
+struct HeaderEntry {
+  const Hash256* hash = nullptr; // the tree's key
+  HeaderEntry* prev = nullptr;
+  HeaderEntry* skip = nullptr; // an ancestor further back, for O(log² n) ancestor walks
+  consensus::ArithU256 chain_work;
+  Hash256 merkle_root;
+  std::int32_t version = 0;
+  std::uint32_t time = 0;
+  std::uint32_t bits = 0;
+  std::uint32_t nonce = 0;
+  std::int32_t height = 0;
+  std::uint32_t sequence = 0; // arrival order: among equal work, the first seen is best
+  HeaderStatus status = kHeaderValid;
+  consensus::HeaderError failure{};
+
+  bool valid() const { return status == kHeaderValid; }
+  wire::BlockHeader header() const;
+  const HeaderEntry* ancestor(int height) const;
+};
+
+class HeaderTree {
+public:
+  explicit HeaderTree(const consensus::ChainParams& params);
+  HeaderTree(const HeaderTree&) = delete;
+  HeaderTree& operator=(const HeaderTree&) = delete;
+
+  struct Accepted {
+    const HeaderEntry* entry;
+    bool is_new; // false: we had it already
+  };
+  // Validates a header against its parent's chain and stores it. A header that fails a contextual
+  // rule is kept as failed (it had valid proof of work, so it cost its sender real work), so
+  // asking again is cheap and its descendants are refused; a header failing proof of work, with an
+  // unknown or invalid parent, or from the future is not stored.
+  std::expected<Accepted, consensus::HeaderError> accept(const wire::BlockHeader& header,
+                                                         std::int64_t now);
+
+  // Re-enters a header validated in an earlier run (the store's reload): its parent must be here.
+  // Returns nullptr when the parent is missing (the record is then ignored).
+  const HeaderEntry* restore(const wire::BlockHeader& header, const Hash256& hash,
+                             HeaderStatus status, consensus::HeaderError failure);
+
+  const HeaderEntry* find(const Hash256& hash) const;
+  const HeaderEntry& genesis() const { return *best_chain_.front(); }
+  const HeaderEntry& best() const { return *best_chain_.back(); }
+  int best_height() const { return best().height; }
+  // The header at this height on the best chain, or nullptr.
+  const HeaderEntry* at_height(int height) const;
+  bool on_best_chain(const HeaderEntry& entry) const;
+  std::size_t size() const { return entries_.size(); }
+
+  // Hashes from `from` back to genesis: the last ten one by one, then doubling steps (the
+  // getheaders locator). From the best header when from is null.
+  std::vector<Hash256> locator(const HeaderEntry* from = nullptr) const;
+  // The last header of `locator` on our best chain (genesis when none is).
+  const HeaderEntry& find_fork(const std::vector<Hash256>& locator) const;
+
+  // The work a chain of headers must reach before we store it (anti-DoS): the minimum chain work,
+  // or the best header's work less 144 blocks' worth, whichever is higher (as Bitcoin Core).
+  consensus::ArithU256 storage_work_threshold() const;
+  // Work of a header with these bits (cached: bits change once per 2,016 headers at most).
+  const consensus::ArithU256& proof(std::uint32_t bits) const;
+
+  const consensus::ChainParams& params() const { return params_; }
+
+private:
+  HeaderEntry& insert(const wire::BlockHeader& header, const Hash256& hash, HeaderEntry& parent);
+  void consider_best(HeaderEntry& entry);
+
+  const consensus::ChainParams& params_;
+  std::unordered_map<Hash256, HeaderEntry> entries_;
+  std::vector<HeaderEntry*> best_chain_; // by height, genesis to the best header
+  int last_checkpoint_height_ = 0;       // the highest checkpoint we have the header of
+  std::uint32_t next_sequence_ = 0;
+  mutable std::uint32_t cached_bits_ = 0;
+  mutable consensus::ArithU256 cached_proof_;
+};
+
+} // namespace peregrine::sync

@@ -1,0 +1,284 @@
+// Header sync's protocol logic against scripted peers: one sync peer at a time, continuing on full
+// answers, switching on timeout, announcements, unconnecting and invalid headers, low-work chains.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "chain_builder.hpp"
+#include "sync/header_sync.hpp"
+
+using namespace peregrine;
+using namespace peregrine::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::int64_t kNow = 2'000'000'000;
+
+struct FakePeers final : peer::PeerControl {
+  std::map<peer::PeerId, std::vector<wire::Message>> sent;
+  std::vector<std::pair<peer::PeerId, peer::Offence>> offences;
+  std::vector<std::string> details;
+  std::vector<peer::PeerId> disconnected;
+  void send(peer::PeerId id, const wire::Message& m) override { sent[id].push_back(m); }
+  void disconnect(peer::PeerId id, const std::string&) override { disconnected.push_back(id); }
+  void misbehaving(peer::PeerId id, peer::Offence o, const std::string& detail) override {
+    offences.emplace_back(id, o);
+    details.push_back(detail);
+  }
+  void set_degraded(peer::PeerId, bool, const std::string&) override {}
+
+  std::vector<wire::GetHeadersMessage> getheaders(peer::PeerId id) const {
+    std::vector<wire::GetHeadersMessage> out;
+    if (auto it = sent.find(id); it != sent.end())
+      for (const auto& m : it->second)
+        if (const auto* g = std::get_if<wire::GetHeadersMessage>(&m)) out.push_back(*g);
+    return out;
+  }
+  int count(peer::Offence o) const {
+    int n = 0;
+    for (const auto& [id, offence] : offences) n += offence == o;
+    return n;
+  }
+};
+
+struct Fixture {
+  consensus::ChainParams params = consensus::chain_params(consensus::Network::regtest);
+  util::Logger log{[](util::LogLevel, std::string_view, std::string_view) {}};
+  FakePeers peers;
+  std::chrono::steady_clock::time_point clock{};
+  std::unique_ptr<sync::HeaderTree> tree;
+  std::unique_ptr<sync::HeaderSync> sync;
+
+  void start() {
+    tree = std::make_unique<sync::HeaderTree>(params);
+    sync::HeaderSyncConfig config;
+    config.sync_timeout = 10s;
+    config.now = [this] { return clock; };
+    config.unix_now = [] { return kNow; };
+    config.salt = 12345;
+    sync = std::make_unique<sync::HeaderSync>(*tree, nullptr, peers, log, config);
+  }
+  void ready(peer::PeerId id, peer::ConnectionType type = peer::ConnectionType::outbound_full) {
+    peer::PeerInfo info;
+    info.id = id;
+    info.type = type;
+    sync->on_peer_ready(info);
+  }
+  void headers(peer::PeerId id, std::vector<wire::BlockHeader> h) {
+    sync->on_peer_message(id, wire::HeadersMessage{std::move(h)});
+  }
+  // Answers the next unanswered getheaders of `id` from `chain`, as a peer serving that chain
+  // would; false when there is none.
+  std::map<peer::PeerId, std::size_t> answered;
+  bool serve_one(peer::PeerId id, const std::vector<wire::BlockHeader>& chain) {
+    auto requests = peers.getheaders(id);
+    if (requests.size() <= answered[id]) return false;
+    const auto& request = requests[answered[id]++];
+    std::size_t from = 0; // after the first locator hash on `chain`
+    for (const auto& hash : request.locator) {
+      auto it = std::find_if(chain.begin(), chain.end(), [&](const auto& h) { return wire::block_hash(h) == hash; });
+      if (it != chain.end()) {
+        from = static_cast<std::size_t>(it - chain.begin()) + 1;
+        break;
+      }
+      if (hash == params.genesis_hash) break;
+    }
+    std::size_t n = std::min<std::size_t>(wire::kMaxHeadersResults, chain.size() - from);
+    headers(id, std::vector(chain.begin() + from, chain.begin() + from + n));
+    return true;
+  }
+  // Answers until the peer stops asking.
+  void serve(peer::PeerId id, const std::vector<wire::BlockHeader>& chain) {
+    while (serve_one(id, chain)) {
+    }
+  }
+};
+
+} // namespace
+
+TEST_CASE("header sync: one peer at a time, 2,000 per answer, until a short answer") {
+  Fixture f;
+  f.start();
+  auto chain = mine_chain(f.params, 4500);
+  f.ready(1);
+  f.ready(2);
+  REQUIRE(f.peers.getheaders(1).size() == 1);
+  CHECK(f.peers.getheaders(1)[0].locator == std::vector{f.params.genesis_hash});
+  CHECK(f.peers.getheaders(2).empty()); // only the sync peer during initial sync
+  CHECK(f.sync->sync_peer() == peer::PeerId{1});
+
+  REQUIRE(f.serve_one(1, chain));
+  REQUIRE(f.peers.getheaders(1).size() == 2);
+  CHECK(f.peers.getheaders(1)[1].locator.front() == wire::block_hash(chain[1999]));
+  CHECK_FALSE(f.sync->caught_up());
+
+  int best_changes = 0;
+  f.sync->on_best_header = [&](const sync::HeaderEntry&) { ++best_changes; };
+  f.serve(1, chain);
+  CHECK(f.tree->best_height() == 4500);
+  CHECK(f.peers.getheaders(1).size() == 3);
+  CHECK(f.sync->caught_up());
+  CHECK(best_changes == 2);
+  CHECK(f.sync->best_known(1)->height == 4500);
+  // Caught up: the other peer is now asked for its chain too.
+  CHECK(f.peers.getheaders(2).size() == 1);
+  CHECK(f.peers.offences.empty());
+}
+
+TEST_CASE("header sync: a silent sync peer is replaced after the timeout; outbound peers are preferred") {
+  Fixture f;
+  f.start();
+  f.ready(1, peer::ConnectionType::inbound);
+  CHECK(f.sync->sync_peer() == peer::PeerId{1}); // the only one there is
+  f.ready(2);
+  f.sync->tick();
+  CHECK(f.peers.disconnected.empty());
+  f.clock += 11s;
+  f.sync->tick();
+  CHECK(f.peers.disconnected == std::vector<peer::PeerId>{1});
+  CHECK(f.sync->sync_peer() == peer::PeerId{2});
+  CHECK(f.peers.getheaders(2).size() == 1);
+  f.sync->on_peer_closed(1);
+  // The new one goes silent as well, and there is nobody left: no sync peer until one connects.
+  f.clock += 11s;
+  f.sync->tick();
+  CHECK_FALSE(f.sync->sync_peer().has_value());
+  f.sync->on_peer_closed(2);
+  f.ready(3);
+  CHECK(f.sync->sync_peer() == peer::PeerId{3});
+}
+
+TEST_CASE("header sync: the sync peer disconnecting hands sync to another peer") {
+  Fixture f;
+  f.start();
+  auto chain = mine_chain(f.params, 2500);
+  f.ready(1);
+  f.ready(2);
+  REQUIRE(f.serve_one(1, chain));
+  f.sync->on_peer_closed(1);
+  REQUIRE(f.peers.getheaders(2).size() == 1);
+  CHECK(f.peers.getheaders(2)[0].locator.front() == wire::block_hash(chain[1999]));
+  f.serve(2, chain);
+  CHECK(f.tree->best_height() == 2500);
+  CHECK(f.sync->caught_up());
+}
+
+TEST_CASE("header sync: after sync, announcements by headers and by inv are followed") {
+  Fixture f;
+  f.start();
+  auto chain = mine_chain(f.params, 30);
+  f.ready(1);
+  f.serve(1, chain);
+  REQUIRE(f.sync->caught_up());
+  auto next = mine_chain(f.params, chain.back(), 2, 5);
+  f.headers(1, {next[0]}); // BIP130 announcement
+  CHECK(f.tree->best_height() == 31);
+  auto asked = f.peers.getheaders(1).size();
+  f.sync->on_peer_message(1, wire::InvMessage{{{wire::InvType::block, wire::block_hash(next[1])}}});
+  REQUIRE(f.peers.getheaders(1).size() == asked + 1);
+  CHECK(f.peers.getheaders(1).back().locator.front() == wire::block_hash(next[0]));
+  // A known block's inv asks nothing.
+  f.sync->on_peer_message(1, wire::InvMessage{{{wire::InvType::witness_block, wire::block_hash(next[0])}}});
+  CHECK(f.peers.getheaders(1).size() == asked + 1);
+  f.headers(1, {next[1]});
+  CHECK(f.tree->best_height() == 32);
+  CHECK(f.peers.offences.empty());
+}
+
+TEST_CASE("header sync: unconnecting headers trigger getheaders and count against the peer") {
+  Fixture f;
+  f.start();
+  auto chain = mine_chain(f.params, 40);
+  f.ready(1);
+  f.serve(1, std::vector(chain.begin(), chain.begin() + 20));
+  auto asked = f.peers.getheaders(1).size();
+  for (int i = 0; i < 9; ++i) f.headers(1, {chain[30 + i]});
+  CHECK(f.peers.getheaders(1).size() == asked + 9);
+  CHECK(f.peers.offences.empty());
+  f.headers(1, {chain[39]});
+  CHECK(f.peers.count(peer::Offence::unconnecting_headers) == 1);
+  // Connecting headers reset the count.
+  f.headers(1, std::vector(chain.begin() + 20, chain.begin() + 25));
+  for (int i = 0; i < 9; ++i) f.headers(1, {chain[39]});
+  CHECK(f.peers.count(peer::Offence::unconnecting_headers) == 1);
+}
+
+TEST_CASE("header sync: invalid and non-continuous headers are scored as invalid, valid ones before them kept") {
+  Fixture f;
+  f.start();
+  auto chain = mine_chain(f.params, 100);
+  f.ready(1);
+  SUBCASE("tampered timestamp") {
+    auto bad = chain;
+    bad[60] = mine_header(f.params, bad[60].prev_block, chain[40].time, 1);
+    f.headers(1, std::vector(bad.begin(), bad.begin() + 61));
+    CHECK(f.tree->best_height() == 60);
+    REQUIRE(f.peers.count(peer::Offence::invalid_header) == 1);
+    CHECK(f.peers.details.back() == "invalid header at height 61: time-too-old");
+  }
+  SUBCASE("a gap") {
+    auto gap = std::vector(chain.begin(), chain.begin() + 50);
+    gap.erase(gap.begin() + 20);
+    f.headers(1, gap);
+    CHECK(f.tree->best_height() == 20);
+    REQUIRE(f.peers.count(peer::Offence::invalid_header) == 1);
+    CHECK(f.peers.details.back() == "non-continuous headers sequence");
+  }
+  SUBCASE("from the future: refused, not scored") {
+    auto future = mine_header(f.params, wire::block_hash(chain[9]), kNow + 3 * 3600, 2);
+    auto msg = std::vector(chain.begin(), chain.begin() + 10);
+    msg.push_back(future);
+    f.headers(1, msg);
+    CHECK(f.tree->best_height() == 10);
+    CHECK(f.peers.offences.empty());
+  }
+}
+
+TEST_CASE("header sync: a low-work chain is presynced, not stored, and scored; a chain with the work is stored") {
+  Fixture f;
+  f.params.minimum_chain_work = consensus::ArithU256(2 * 5001).to_hash();
+  f.params.headers_sync.commitment_period = 50;
+  f.params.headers_sync.redownload_buffer_size = 500;
+  f.start();
+  SUBCASE("low work") {
+    auto chain = mine_chain(f.params, 4100);
+    f.ready(1);
+    f.serve(1, chain);
+    CHECK(f.tree->size() == 1);
+    CHECK(f.peers.count(peer::Offence::low_work_headers) == 1);
+    CHECK(f.sync->presync_memory() == 0); // dropped with the failed state
+    CHECK_FALSE(f.sync->caught_up());
+  }
+  SUBCASE("enough work") {
+    auto chain = mine_chain(f.params, 6000);
+    f.ready(1);
+    std::size_t peak = 0;
+    f.sync->on_best_header = [&](const sync::HeaderEntry&) { peak = std::max(peak, f.sync->presync_memory()); };
+    f.serve(1, chain);
+    CHECK(f.tree->best_height() == 6000);
+    CHECK(f.sync->caught_up());
+    CHECK(f.peers.offences.empty());
+    CHECK(peak < 500 * sizeof(wire::BlockHeader) + 4096);
+  }
+}
+
+TEST_CASE("header sync: once caught up, getheaders from peers are answered from the best chain") {
+  Fixture f;
+  f.start();
+  auto chain = mine_chain(f.params, 2500);
+  f.ready(1);
+  f.sync->on_peer_message(1, wire::GetHeadersMessage{70016, {f.params.genesis_hash}, {}});
+  CHECK(f.peers.sent[1].size() == 1); // still syncing: no answer, only our own getheaders
+  f.serve(1, chain);
+  f.sync->on_peer_message(1, wire::GetHeadersMessage{70016, {wire::block_hash(chain[99]), f.params.genesis_hash}, {}});
+  const auto* answer = std::get_if<wire::HeadersMessage>(&f.peers.sent[1].back());
+  REQUIRE(answer != nullptr);
+  REQUIRE(answer->headers.size() == 2000);
+  CHECK(answer->headers.front() == chain[100]);
+  f.sync->on_peer_message(1, wire::GetHeadersMessage{70016, {wire::block_hash(chain[2400])}, wire::block_hash(chain[2409])});
+  answer = std::get_if<wire::HeadersMessage>(&f.peers.sent[1].back());
+  REQUIRE(answer != nullptr);
+  CHECK(answer->headers.size() == 9);
+  CHECK(answer->headers.back() == chain[2409]);
+}
