@@ -9,6 +9,8 @@
 
 #include "bench/addrbook_bench.hpp"
 #include "bench/decode_bench.hpp"
+#include "bench/header_tree_bench.hpp"
+#include "bench/headers_bench.hpp"
 #include "bench/p2p_bench.hpp"
 #include "bench/verify_bench.hpp"
 #include "node/commands.hpp"
@@ -64,6 +66,24 @@ int run_bench_command(const Context& ctx, const ParsedArgs& args) {
                                          args.has("json"));
     return ok ? kExitOk : kExitFailure;
   }
+  if (name == "headers") {
+    if (files > 1) {
+      ctx.err << "peregrine bench headers: takes at most one FILE of raw headers\n";
+      return kExitUsage;
+    }
+    std::optional<std::filesystem::path> file;
+    if (files) file = args.positional()[1];
+    bool ok = bench::run_headers_bench(ctx.out, ctx.err, file, ctx.network,
+                                       static_cast<double>(*seconds), args.has("json"));
+    return ok ? kExitOk : kExitFailure;
+  }
+  if (name == "header-tree") {
+    if (files > 0) {
+      ctx.err << "peregrine bench header-tree: takes no files\n";
+      return kExitUsage;
+    }
+    return bench::run_header_tree_bench(ctx.out, ctx.err, 100'000) ? kExitOk : kExitFailure;
+  }
   if (name == "addrbook") {
     if (files > 0) {
       ctx.err << "peregrine bench addrbook: takes no files\n";
@@ -74,7 +94,8 @@ int run_bench_command(const Context& ctx, const ParsedArgs& args) {
     return ok ? kExitOk : kExitFailure;
   }
   ctx.err << fmt::format(
-      "peregrine bench: unknown benchmark '{}' (available: decode, verify, p2p, addrbook)\n", name);
+      "peregrine bench: unknown benchmark '{}' (available: decode, verify, p2p, addrbook, headers, header-tree)\n",
+      name);
   return kExitUsage;
 }
 

@@ -7,6 +7,7 @@
 
 #include "node/bench_command.hpp"
 #include "consensus/chainparams.hpp"
+#include "node/check_headers_command.hpp"
 #include "node/decode_command.hpp"
 #include "node/verify_block_command.hpp"
 
@@ -38,11 +39,12 @@ const std::vector<Command>& commands() {
       {"import", "FILE...", "validate blocks from blk*.dat files into the datadir", {}, 1, 1024, not_yet<7>},
       {"verify-block", "BLOCK", "run every script of a block against the outputs it spends",
        verify_block_options(), 1, 1, run_verify_block_command},
-      {"check-headers", "FILE", "validate a file of raw 80-byte headers", {}, 1, 1, not_yet<6>},
+      {"check-headers", "FILE", "validate a file of raw 80-byte headers", check_headers_options(), 1, 1,
+       run_check_headers_command},
       {"utxo-stats", "", "print statistics of the UTXO set in the datadir", {}, 0, 0, not_yet<7>},
       {"bench", "NAME [FILE...]",
        "run a benchmark and print its figures (NAME: decode [BLOCK], verify [BLOCK SPENT], "
-       "p2p [BLOCK], addrbook)",
+       "p2p [BLOCK], addrbook, headers [FILE], header-tree)",
        bench_options(), 1, 3, run_bench_command},
       {"decode", "FILE", "decode a raw block, blk*.dat file, raw transaction or framed P2P messages (binary or hex) into JSON lines",
        decode_options(), 1, 1, run_decode_command},

@@ -21,22 +21,12 @@ namespace json = peregrine::util::json;
 namespace {
 
 using Run = peregrine::test::CliRun;
+using peregrine::test::field;
+using peregrine::test::summary;
 constexpr auto run = peregrine::test::run_cli;
 
 const std::string kBlock = test::shared_data("blocks/mainnet_367891.raw").string();
 const std::string kSpent = test::shared_data("blocks/mainnet_367891.spent.json").string();
-
-json::Value summary(const Run& r) {
-  auto doc = json::parse(r.out);
-  REQUIRE_MESSAGE(doc.has_value(), r.out, r.err);
-  return std::move(*doc);
-}
-
-std::string field(const json::Value& v, std::string_view key) {
-  const json::Value* f = v.find(key);
-  REQUIRE_MESSAGE(f != nullptr, key);
-  return f->is_string() ? *f->as_string() : f->dump();
-}
 
 // The shared spent-outputs document, changed and written to a file of its own.
 class SpentFile {
