@@ -20,16 +20,6 @@ int env_int(const char* name) {
   return std::atoi(v);
 }
 
-template <class Predicate>
-bool eventually(Predicate p, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (p()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return p();
-}
-
 } // namespace
 
 TEST_CASE("against bcoin: connect, handshake, ping/pong with RTT, getheaders gets headers, clean disconnect") {
@@ -48,7 +38,7 @@ TEST_CASE("against bcoin: connect, handshake, ping/pong with RTT, getheaders get
   CHECK(bcoin.version.user_agent.find("bcoin") != std::string::npos);
   CHECK((bcoin.version.services & peer::kNodeWitness) != 0);
   CHECK((bcoin.version.services & peer::kNodeNetwork) != 0);
-  CHECK(bcoin.version.start_height == blocks);
+  CHECK(bcoin.version.start_height >= blocks); // other tests may mine more
   CHECK(node.handler().ready_count() == 1);
 
   REQUIRE(eventually([&] { return node.snapshot().at(0).rtt_ms > 0; }));
@@ -66,7 +56,7 @@ TEST_CASE("against bcoin: connect, handshake, ping/pong with RTT, getheaders get
     }
     return headers.has_value();
   }));
-  REQUIRE(headers->headers.size() == static_cast<std::size_t>(blocks));
+  REQUIRE(headers->headers.size() == std::min<std::size_t>(bcoin.version.start_height, wire::kMaxHeadersResults));
   CHECK(headers->headers.front().prev_block == regtest.genesis_hash);
   for (std::size_t i = 1; i < headers->headers.size(); ++i) {
     CHECK(headers->headers[i].prev_block == wire::block_hash(headers->headers[i - 1]));

@@ -89,15 +89,17 @@ peer::PeerManagerConfig test_config() {
 }
 
 TestNode::TestNode(peer::PeerManagerConfig config, addrbook::AddressSource* addresses,
-                   addrbook::AddrGossip* gossip)
+                   addrbook::AddrGossip* gossip, LayerFactory layer)
     : logger_(logs_.sink(), util::LogLevel::debug) {
   if (config.listen && config.listen_port == 0) {
     // Pick a free port: bind to 0, read it back, release it for the manager.
     peer::tcp::acceptor probe(io_, peer::tcp::endpoint(peer::asio::ip::make_address(config.bind), 0));
     config.listen_port = probe.local_endpoint().port();
   }
+  if (layer) layer_ = layer(control_, logger_);
   manager_ = std::make_unique<peer::PeerManager>(io_, std::move(config), logger_, addresses, gossip,
-                                                 &handler_);
+                                                 layer_ ? layer_.get() : &handler_);
+  control_.manager = manager_.get();
   manager_->start();
   port_ = manager_->listening_port().value_or(0);
   thread_ = std::thread([this] { io_.run(); });

@@ -53,14 +53,30 @@ private:
   std::size_t closed_ = 0;
 };
 
+// Polls p until it holds or the timeout passes; returns its last answer.
+template <class Predicate>
+bool eventually(Predicate p, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (p()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return p();
+}
+
 // Short timeouts so tests of timeouts take a second, not an hour.
 peer::PeerManagerConfig test_config();
 
 class TestNode {
 public:
+  // The layer above the manager (header sync, ...): built before the manager starts, given what
+  // it may do to peers; it then receives peer events instead of the RecordingHandler.
+  using LayerFactory =
+      std::function<std::unique_ptr<peer::MessageHandler>(peer::PeerControl& peers, util::Logger& log)>;
+
   explicit TestNode(peer::PeerManagerConfig config = test_config(),
                     addrbook::AddressSource* addresses = nullptr,
-                    addrbook::AddrGossip* gossip = nullptr);
+                    addrbook::AddrGossip* gossip = nullptr, LayerFactory layer = {});
   ~TestNode();
 
   std::uint16_t port() const { return port_; }
@@ -88,6 +104,15 @@ private:
   LogCapture logs_;
   util::Logger logger_;
   RecordingHandler handler_;
+  // Forwards to manager_, which does not exist yet when the layer is built.
+  struct ManagerControl final : peer::PeerControl {
+    peer::PeerManager* manager = nullptr;
+    void send(peer::PeerId id, const wire::Message& m) override { manager->send(id, m); }
+    void disconnect(peer::PeerId id, const std::string& why) override { manager->disconnect(id, why); }
+    void misbehaving(peer::PeerId id, peer::Offence o, const std::string& d) override { manager->misbehaving(id, o, d); }
+    void set_degraded(peer::PeerId id, bool on, const std::string& why) override { manager->set_degraded(id, on, why); }
+  } control_;
+  std::unique_ptr<peer::MessageHandler> layer_;
   std::unique_ptr<peer::PeerManager> manager_;
   std::uint16_t port_ = 0;
   std::thread thread_;
