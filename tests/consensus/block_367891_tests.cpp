@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "consensus/block_inputs.hpp"
 #include "consensus/block_scripts.hpp"
 #include "consensus/chainparams.hpp"
 #include "consensus/coinbase.hpp"
@@ -206,5 +207,101 @@ TEST_CASE("block 367,891: a changed amount breaks no legacy script, only the amo
       REQUIRE_FALSE(fee.has_value());
       CHECK(fee.error() == TxError::in_belowout);
     }
+  }
+}
+
+// The coin rules of the whole block (check_block_inputs): what connecting it to a UTXO set checks
+// beyond the scripts.
+namespace {
+
+InputsContext inputs_context(const BlockData& d, bool check_scripts = true) {
+  InputsContext ctx;
+  ctx.height = d.height;
+  ctx.prev_median_time_past = d.block.header.time - 1;
+  ctx.median_time_past_at = [](int) { return std::int64_t{0}; };
+  ctx.flags = d.flags;
+  ctx.check_scripts = check_scripts;
+  return ctx;
+}
+
+std::string inputs_reason(const std::expected<InputsResult, BlockFailure>& r) {
+  return r ? "ok" : r.error().reason();
+}
+
+} // namespace
+
+TEST_CASE("block 367,891 with its coins: fees, sigop cost and the coinbase claim add up") {
+  const auto& d = data();
+  util::ThreadPool pool(2);
+  auto ctx = inputs_context(d);
+  ctx.pool = &pool;
+  auto r = check_block_inputs(d.block, d.coins, ctx, chain_params(Network::main));
+  REQUIRE_MESSAGE(r.has_value(), r.error().reason());
+  CHECK(r->inputs == 20'817);
+  std::int64_t in = 0, out = 0, claimed = 0;
+  for (const auto& c : d.coins) in += c.output.value;
+  for (std::size_t t = 1; t < d.block.txs.size(); ++t)
+    for (const auto& o : d.block.txs[t].outputs) out += o.value;
+  for (const auto& o : d.block.txs[0].outputs) claimed += o.value;
+  CHECK(r->fees == in - out);
+  CHECK(claimed <= block_subsidy(d.height, 210'000) + r->fees);
+  CHECK(r->sigop_cost > 0);
+  CHECK(r->sigop_cost <= kMaxBlockSigopsCost);
+}
+
+TEST_CASE("block 367,891 with its coins: each coin rule, broken once, names its rule and transaction") {
+  const auto& d = data();
+  const auto& params = chain_params(Network::main);
+  wire::Block block = d.block;
+  std::vector<SpentCoin> coins = d.coins;
+  SUBCASE("the coinbase claims one satoshi too many") {
+    std::int64_t claimed = 0;
+    for (const auto& o : block.txs[0].outputs) claimed += o.value;
+    auto r = check_block_inputs(block, coins, inputs_context(d, false), params);
+    REQUIRE(r.has_value());
+    block.txs[0].outputs[0].value += block_subsidy(d.height, 210'000) + r->fees - claimed + 1;
+    CHECK(inputs_reason(check_block_inputs(block, coins, inputs_context(d, false), params)) == "bad-cb-amount");
+  }
+  SUBCASE("a coinbase output spent before 100 confirmations") {
+    coins[10].is_coinbase = true;
+    coins[10].height = d.height - 99;
+    auto r = check_block_inputs(block, coins, inputs_context(d, false), params);
+    CHECK(inputs_reason(r) == "bad-txns-premature-spend-of-coinbase");
+    coins[10].height = d.height - 100;
+    CHECK(inputs_reason(check_block_inputs(block, coins, inputs_context(d, false), params)) == "ok");
+  }
+  SUBCASE("inputs worth less than the outputs") {
+    coins[0].output.value = 0;
+    auto r = check_block_inputs(block, coins, inputs_context(d, false), params);
+    CHECK(inputs_reason(r) == "bad-txns-in-belowout");
+    CHECK(r.error().tx_index == std::size_t{1});
+  }
+  SUBCASE("a coin missing") {
+    coins.pop_back();
+    CHECK(inputs_reason(check_block_inputs(block, coins, inputs_context(d, false), params)) == "bad-txns-inputs-missingorspent");
+  }
+  SUBCASE("a broken signature fails the scripts, unless assumevalid skips them") {
+    auto& sig = block.txs[5].inputs[0].script_sig;
+    REQUIRE(sig.size() > 10);
+    sig[10] ^= 1;
+    auto r = check_block_inputs(block, coins, inputs_context(d), params);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().error == BlockError::script_failed);
+    CHECK(r.error().tx_index == std::size_t{5});
+    CHECK(r.error().input_index == std::size_t{0});
+    CHECK(r.error().reason().starts_with("mandatory-script-verify-flag-failed ("));
+    CHECK(inputs_reason(check_block_inputs(block, coins, inputs_context(d, false), params)) == "ok");
+  }
+  SUBCASE("BIP68: a relative height lock not yet reached once CSV is active") {
+    ChainParams csv = params;
+    csv.csv_height = 0;
+    block.txs[3].version = 2;
+    block.txs[3].inputs[0].sequence = 10; // ten blocks after its coin
+    auto k = flat_index(block, 3, 0);
+    coins[k].height = d.height - 9;
+    CHECK(inputs_reason(check_block_inputs(block, coins, inputs_context(d, false), csv)) == "bad-txns-nonfinal");
+    coins[k].height = d.height - 10;
+    CHECK(inputs_reason(check_block_inputs(block, coins, inputs_context(d, false), csv)) == "ok");
+    CHECK(inputs_reason(check_block_inputs(block, coins, inputs_context(d, false), params)) == "ok"); // before CSV
   }
 }
