@@ -7,12 +7,12 @@
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 
+#include "sync/leveldb_open.hpp"
 #include "wire/codec.hpp"
 
 namespace peregrine::sync {
 namespace {
 
-constexpr char kMetaKey[] = "M";
 constexpr char kHeaderPrefix = 'H';
 constexpr std::uint32_t kFormatVersion = 1;
 constexpr std::size_t kKeySize = 1 + 4 + 32;
@@ -27,13 +27,6 @@ std::array<char, kKeySize> header_key(int height, const Hash256& hash) {
   return key;
 }
 
-std::string meta_value(const consensus::ChainParams& params) {
-  std::string value(4 + 32, '\0');
-  for (int i = 0; i < 4; ++i) value[i] = static_cast<char>(kFormatVersion >> (8 * i));
-  std::memcpy(value.data() + 4, params.genesis_hash.bytes.data(), 32);
-  return value;
-}
-
 } // namespace
 
 HeaderStore::HeaderStore(std::unique_ptr<leveldb::DB> db) : db_(std::move(db)) {}
@@ -41,28 +34,9 @@ HeaderStore::~HeaderStore() = default;
 
 std::expected<std::unique_ptr<HeaderStore>, std::string>
 HeaderStore::open(const std::filesystem::path& dir, const consensus::ChainParams& params) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return std::unexpected(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
-  leveldb::Options options;
-  options.create_if_missing = true;
-  leveldb::DB* raw = nullptr;
-  leveldb::Status status = leveldb::DB::Open(options, dir.string(), &raw);
-  if (!status.ok()) return std::unexpected(fmt::format("cannot open header store {}: {}", dir.string(), status.ToString()));
-  std::unique_ptr<leveldb::DB> db(raw);
-
-  const std::string expected = meta_value(params);
-  std::string meta;
-  status = db->Get(leveldb::ReadOptions(), kMetaKey, &meta);
-  if (status.IsNotFound()) {
-    status = db->Put(leveldb::WriteOptions(), kMetaKey, expected);
-    if (!status.ok()) return std::unexpected(fmt::format("cannot write header store: {}", status.ToString()));
-  } else if (!status.ok()) {
-    return std::unexpected(fmt::format("cannot read header store: {}", status.ToString()));
-  } else if (meta != expected) {
-    return std::unexpected(fmt::format("header store {} belongs to another network or format version", dir.string()));
-  }
-  return std::unique_ptr<HeaderStore>(new HeaderStore(std::move(db)));
+  auto db = open_leveldb(dir, "header store", params, kFormatVersion);
+  if (!db) return std::unexpected(db.error());
+  return std::unique_ptr<HeaderStore>(new HeaderStore(std::move(*db)));
 }
 
 std::expected<void, std::string> HeaderStore::write(std::span<const HeaderEntry* const> entries) {

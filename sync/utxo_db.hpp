@@ -1,0 +1,62 @@
+#pragma once
+// The UTXO set on disk: LevelDB in DATADIR/chainstate, one record per unspent output (Core's
+// compact Coin encoding) keyed by outpoint, and the best-block marker. Coins and marker change
+// only together, in one fsynced batch: after a crash the database is the UTXO set of exactly the
+// block it names.
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "consensus/chainparams.hpp"
+#include "consensus/coin.hpp"
+#include "wire/transaction.hpp"
+
+namespace leveldb {
+class DB;
+}
+
+namespace peregrine::sync {
+
+// One change to the set: a coin created (or rewritten), or spent (nullopt).
+struct CoinChange {
+  wire::OutPoint outpoint;
+  std::optional<consensus::Coin> coin;
+};
+
+class UtxoDb {
+public:
+  // Refuses a database of another network or format version.
+  static std::expected<std::unique_ptr<UtxoDb>, std::string> open(const std::filesystem::path& dir,
+                                                                  const consensus::ChainParams& params);
+  ~UtxoDb();
+  UtxoDb(const UtxoDb&) = delete;
+  UtxoDb& operator=(const UtxoDb&) = delete;
+
+  // The coin, nullopt when unspent-not-found; an error for a record that does not decode (a
+  // corrupt database is reported, never read as "spent").
+  std::expected<std::optional<consensus::Coin>, std::string> get(const wire::OutPoint& outpoint) const;
+  // Zero before the first batch (the set of no block, not even genesis: its coinbase is unspendable).
+  const Hash256& best_block() const { return best_block_; }
+
+  // The changes and the new best block, atomically and durably.
+  std::expected<void, std::string> apply(const std::vector<CoinChange>& changes, const Hash256& best_block);
+
+  // Every coin in outpoint order (txid bytes as stored, then index): the order Core hashes in.
+  std::expected<void, std::string>
+  for_each(const std::function<void(const wire::OutPoint&, const consensus::Coin&)>& visit) const;
+
+  std::uint64_t disk_bytes() const;
+
+private:
+  UtxoDb(std::unique_ptr<leveldb::DB> db, std::filesystem::path dir);
+  std::unique_ptr<leveldb::DB> db_;
+  std::filesystem::path dir_;
+  Hash256 best_block_;
+};
+
+} // namespace peregrine::sync
