@@ -17,8 +17,7 @@ constexpr char kBestBlockKey[] = "B";
 constexpr char kCoinPrefix = 'C';
 constexpr std::uint32_t kFormatVersion = 1;
 
-// 'C', the txid as stored (so keys sort as Core's do), then the index as Core's VARINT, whose
-// byte order is its numeric order.
+// 'C', the txid as stored, then the index as Core's VARINT: Core's own key layout.
 std::string coin_key(const wire::OutPoint& outpoint) {
   Bytes key;
   wire::Writer w(key);

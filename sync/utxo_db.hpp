@@ -46,7 +46,8 @@ public:
   // The changes and the new best block, atomically and durably.
   std::expected<void, std::string> apply(const std::vector<CoinChange>& changes, const Hash256& best_block);
 
-  // Every coin in outpoint order (txid bytes as stored, then index): the order Core hashes in.
+  // Every coin in key order, as Core's database cursor: txid bytes as stored, then the index's
+  // VARINT bytes (not numeric order across VARINT lengths; utxo_stats sorts each txid's coins).
   std::expected<void, std::string>
   for_each(const std::function<void(const wire::OutPoint&, const consensus::Coin&)>& visit) const;
 

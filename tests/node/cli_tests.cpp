@@ -114,12 +114,14 @@ TEST_CASE("usage errors exit with code 2 and a clear message") {
 }
 
 TEST_CASE("global options are accepted before and after the command") {
-  auto before = run({"--network", "regtest", "utxo-stats"});
-  auto after = run({"utxo-stats", "--network=regtest", "--datadir", "/tmp/x"});
-  // Not implemented yet: runs, and says so with exit code 1, not a usage error.
+  const std::string missing = "/nonexistent/peregrine-cli-test";
+  auto before = run({"--network", "regtest", "--datadir", missing, "utxo-stats"});
+  auto after = run({"utxo-stats", "--network=regtest", "--datadir", missing});
+  // The command runs with the datadir given on either side (exit code 1, not a usage error).
   CHECK(before.code == kExitFailure);
   CHECK(after.code == kExitFailure);
-  CHECK(after.err.find("not implemented yet") != std::string::npos);
+  CHECK(before.err.find("no datadir " + missing) != std::string::npos);
+  CHECK(after.err.find("no datadir " + missing) != std::string::npos);
 }
 
 TEST_CASE("the default datadir has the network's suffix") {

@@ -2,6 +2,8 @@
 // work and failures, without revalidation; another network's store is refused.
 #include <doctest/doctest.h>
 
+#include "temp_dir.hpp"
+
 #include <filesystem>
 #include <random>
 
@@ -15,12 +17,6 @@ namespace {
 
 const consensus::ChainParams& regtest() { return consensus::chain_params(consensus::Network::regtest); }
 constexpr std::int64_t kNow = 2'000'000'000;
-
-struct TempDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("peregrine-headers-" + std::to_string(std::random_device{}()));
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 std::vector<const sync::HeaderEntry*> accept_all(sync::HeaderTree& tree, const std::vector<wire::BlockHeader>& headers) {
   std::vector<const sync::HeaderEntry*> entries;

@@ -3,6 +3,8 @@
 // fresh coins spent before a flush never touch it, and a corrupt record is an error, not "spent".
 #include <doctest/doctest.h>
 
+#include "temp_dir.hpp"
+
 #include <filesystem>
 #include <random>
 
@@ -13,15 +15,11 @@
 using namespace peregrine;
 using consensus::Coin;
 
+using peregrine::test::TempDir;
+
 namespace {
 
 const consensus::ChainParams& regtest() { return consensus::chain_params(consensus::Network::regtest); }
-
-struct TempDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("peregrine-utxo-" + std::to_string(std::random_device{}()));
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 wire::OutPoint outpoint(std::uint8_t tag, std::uint32_t index) {
   wire::OutPoint o;

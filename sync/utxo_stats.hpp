@@ -1,0 +1,40 @@
+#pragma once
+// Statistics of the UTXO set as Bitcoin Core's gettxoutsetinfo reports them, so a datadir can be
+// compared with another node's: counts, total amount, hash_serialized_3 and muhash.
+#include <cstdint>
+#include <expected>
+#include <string>
+
+#include "sync/utxo_db.hpp"
+#include "util/hash256.hpp"
+#include "util/json.hpp"
+
+namespace peregrine::sync {
+
+struct UtxoStats {
+  int height = -1;                // the best block's height: the caller knows it (-1: unknown, null in JSON)
+  Hash256 best_block;             // zero: the set of no block yet (null in JSON)
+  std::uint64_t transactions = 0; // txids with at least one unspent output
+  std::uint64_t txouts = 0;
+  std::uint64_t bogosize = 0;     // Core's database-independent size: 50 + script bytes per coin
+  std::int64_t total_amount = 0;  // satoshis
+  // SHA-256d over every coin's TxOutSer (consensus::write_coin_for_hash) in Core's order: txid
+  // bytes as stored, then the output index numerically. Nothing is prepended (the older
+  // hash_serialized_2 began with the best-block hash; Core's hash_serialized_3 does not).
+  Hash256 hash_serialized_3;
+  Hash256 muhash;                 // MuHash3072 of the same per-coin bytes
+  std::uint64_t disk_bytes = 0;   // the database's files (Core estimates its key range instead)
+};
+
+// One pass over the database. An error for a record that does not decode or a total that
+// overflows (neither can come from a database we wrote correctly).
+std::expected<UtxoStats, std::string> compute_utxo_stats(const UtxoDb& db);
+
+// gettxoutsetinfo's field names and forms: hashes in display order, total_amount in BTC with 8
+// decimals, disk_size.
+util::json::Value to_json(const UtxoStats& stats);
+
+// An amount in satoshis as Core's ValueFromAmount writes it: "-1.50000000".
+std::string format_btc(std::int64_t satoshis);
+
+} // namespace peregrine::sync
