@@ -9,8 +9,8 @@ packages=(
   # libraries the client links
   libsecp256k1-dev libboost-dev libleveldb-dev libminiupnpc-dev libnatpmp-dev
   libfmt-dev libssl-dev libzstd-dev
-  # tests
-  doctest-dev
+  # tests (python3 runs the independent UTXO replay and the crash tests)
+  doctest-dev python3
   # fuzzing and sanitizers: libFuzzer needs clang; clang 16 is the oldest Debian clang whose
   # C++23 mode compiles libstdc++'s <expected> (see doc/building.md)
   clang-16 libclang-rt-16-dev

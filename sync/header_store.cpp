@@ -14,9 +14,19 @@ namespace peregrine::sync {
 namespace {
 
 constexpr char kHeaderPrefix = 'H';
-constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::uint32_t kFormatVersion = 2; // 2: block and undo positions
 constexpr std::size_t kKeySize = 1 + 4 + 32;
-constexpr std::size_t kValueSize = wire::kBlockHeaderSize + 2;
+// header, status, failure, data flags, then data and undo positions (file, offset; LE uint32 each)
+constexpr std::size_t kValueSize = wire::kBlockHeaderSize + 3 + 16;
+
+void put_u32(char* at, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) at[i] = static_cast<char>(v >> (8 * i));
+}
+std::uint32_t get_u32(const char* at) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= std::uint32_t{static_cast<std::uint8_t>(at[i])} << (8 * i);
+  return v;
+}
 
 std::array<char, kKeySize> header_key(int height, const Hash256& hash) {
   std::array<char, kKeySize> key{};
@@ -48,10 +58,25 @@ std::expected<void, std::string> HeaderStore::write(std::span<const HeaderEntry*
     std::memcpy(value.data(), bytes.data(), bytes.size());
     value[wire::kBlockHeaderSize] = static_cast<char>(e->status);
     value[wire::kBlockHeaderSize + 1] = static_cast<char>(e->failure);
+    value[wire::kBlockHeaderSize + 2] = static_cast<char>(e->data_flags);
+    char* pos = value.data() + wire::kBlockHeaderSize + 3;
+    put_u32(pos, e->data_pos.file);
+    put_u32(pos + 4, e->data_pos.offset);
+    put_u32(pos + 8, e->undo_pos.file);
+    put_u32(pos + 12, e->undo_pos.offset);
     batch.Put(leveldb::Slice(key.data(), key.size()), leveldb::Slice(value.data(), value.size()));
   }
   leveldb::Status status = db_->Write(leveldb::WriteOptions(), &batch);
   if (!status.ok()) return std::unexpected(fmt::format("cannot write headers: {}", status.ToString()));
+  return {};
+}
+
+std::expected<void, std::string> HeaderStore::sync() {
+  leveldb::WriteBatch empty;
+  leveldb::WriteOptions durable;
+  durable.sync = true; // fsyncs LevelDB's log, and with it every earlier unsynced write
+  leveldb::Status status = db_->Write(durable, &empty);
+  if (!status.ok()) return std::unexpected(fmt::format("cannot sync the header store: {}", status.ToString()));
   return {};
 }
 
@@ -70,10 +95,15 @@ std::expected<HeaderStore::LoadResult, std::string> HeaderStore::load_into(Heade
     std::memcpy(hash.bytes.data(), it->key().data() + 5, 32);
     auto status = static_cast<HeaderStatus>(it->value()[wire::kBlockHeaderSize]);
     auto failure = static_cast<consensus::HeaderError>(it->value()[wire::kBlockHeaderSize + 1]);
-    if (tree.restore(*header, hash, status, failure))
-      ++result.loaded;
-    else
+    const HeaderEntry* entry = tree.restore(*header, hash, status, failure);
+    if (!entry) {
       ++result.orphaned;
+      continue;
+    }
+    ++result.loaded;
+    const char* pos = it->value().data() + wire::kBlockHeaderSize + 3;
+    tree.restore_data(*entry, static_cast<std::uint8_t>(it->value()[wire::kBlockHeaderSize + 2]),
+                      DataPos{get_u32(pos), get_u32(pos + 4)}, DataPos{get_u32(pos + 8), get_u32(pos + 12)});
   }
   if (!it->status().ok()) return std::unexpected(fmt::format("cannot read header store: {}", it->status().ToString()));
   return result;

@@ -1,7 +1,8 @@
 #pragma once
 // The header tree on disk: one LevelDB record per header, keyed by height then hash so a reload
 // reads parents before children, in one pass, with no revalidation. Records hold the 80-byte header
-// and its status; chain work and skip pointers are rebuilt in memory (additions, no hashing).
+// with its status and block/undo positions; chain work and skip pointers are rebuilt in memory
+// (additions, no hashing).
 #include <cstddef>
 #include <expected>
 #include <filesystem>
@@ -29,6 +30,8 @@ public:
   // Writes these headers (new, or with a changed status) in one atomic batch. Not fsynced: headers
   // can be downloaded again, and LevelDB's log keeps a crash's leftovers a consistent prefix.
   std::expected<void, std::string> write(std::span<const HeaderEntry* const> entries);
+  // Makes every write so far durable (before the UTXO database names a block these records hold).
+  std::expected<void, std::string> sync();
 
   struct LoadResult {
     std::size_t loaded = 0;

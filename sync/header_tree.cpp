@@ -197,3 +197,50 @@ ArithU256 HeaderTree::storage_work_threshold() const {
 }
 
 } // namespace peregrine::sync
+
+namespace peregrine::sync {
+
+void HeaderTree::set_data_pos(const HeaderEntry& entry, DataPos pos) {
+  auto& e = const_cast<HeaderEntry&>(entry); // entries are the tree's own; callers see them const
+  e.data_pos = pos;
+  e.data_flags |= kHaveData;
+}
+
+void HeaderTree::set_undo_pos(const HeaderEntry& entry, DataPos pos) {
+  auto& e = const_cast<HeaderEntry&>(entry);
+  e.undo_pos = pos;
+  e.data_flags |= kHaveUndo;
+}
+
+void HeaderTree::restore_data(const HeaderEntry& entry, std::uint8_t flags, DataPos data, DataPos undo) {
+  auto& e = const_cast<HeaderEntry&>(entry);
+  e.data_flags = flags;
+  e.data_pos = data;
+  e.undo_pos = undo;
+}
+
+std::vector<const HeaderEntry*> HeaderTree::invalidate(const HeaderEntry& entry) {
+  std::vector<const HeaderEntry*> changed;
+  for (auto& [hash, e] : entries_) {
+    if (!e.valid() || e.height < entry.height || e.ancestor(entry.height) != &entry) continue;
+    e.status = kHeaderFailed;
+    e.failure = consensus::HeaderError::invalid_block;
+    changed.push_back(&e);
+  }
+  // Rare (a block that passed its header's proof of work yet broke a rule): a full scan is fine.
+  HeaderEntry* best = best_chain_.front();
+  for (auto& [hash, e] : entries_) {
+    if (e.valid() && (e.chain_work > best->chain_work || (e.chain_work == best->chain_work && e.sequence < best->sequence)))
+      best = &e;
+  }
+  best_chain_.clear();
+  for (HeaderEntry* e = best; e; e = e->prev) best_chain_.push_back(e);
+  std::reverse(best_chain_.begin(), best_chain_.end());
+  return changed;
+}
+
+std::int64_t HeaderTree::median_time_past(const HeaderEntry& entry) const {
+  return consensus::median_time_past(EntryAncestry(*this, entry), entry.height).value_or(entry.time);
+}
+
+} // namespace peregrine::sync

@@ -19,7 +19,19 @@ namespace peregrine::sync {
 
 enum HeaderStatus : std::uint8_t {
   kHeaderValid = 0,
-  kHeaderFailed = 1, // broke a rule itself (its reason is in `failure`)
+  kHeaderFailed = 1, // broke a rule itself, or descends from a header or block that did (`failure`)
+};
+
+// Where a block's bytes and its undo data are in the block store's files.
+struct DataPos {
+  std::uint32_t file = 0;
+  std::uint32_t offset = 0;
+  bool operator==(const DataPos&) const = default;
+};
+
+enum DataFlags : std::uint8_t {
+  kHaveData = 1, // the block is in the block store at data_pos
+  kHaveUndo = 2, // it was connected once and its undo data is at undo_pos
 };
 
 // One accepted header. The header's fields are kept without prev_block, which the parent's hash
@@ -38,8 +50,13 @@ struct HeaderEntry {
   std::uint32_t sequence = 0; // arrival order: among equal work, the first seen is best
   HeaderStatus status = kHeaderValid;
   consensus::HeaderError failure{};
+  std::uint8_t data_flags = 0; // DataFlags
+  DataPos data_pos;
+  DataPos undo_pos;
 
   bool valid() const { return status == kHeaderValid; }
+  bool have_data() const { return (data_flags & kHaveData) != 0; }
+  bool have_undo() const { return (data_flags & kHaveUndo) != 0; }
   wire::BlockHeader header() const;
   const HeaderEntry* ancestor(int height) const;
 };
@@ -65,6 +82,16 @@ public:
   // Returns nullptr when the parent is missing (the record is then ignored).
   const HeaderEntry* restore(const wire::BlockHeader& header, const Hash256& hash,
                              HeaderStatus status, consensus::HeaderError failure);
+
+  // Block data bookkeeping (the chain state records where it stored a block and its undo data).
+  void set_data_pos(const HeaderEntry& entry, DataPos pos);
+  void set_undo_pos(const HeaderEntry& entry, DataPos pos);
+  void restore_data(const HeaderEntry& entry, std::uint8_t flags, DataPos data, DataPos undo);
+  // A block broke a rule: it and every descendant become failed, and the best header moves to
+  // the most-work valid one left. Returns the entries changed (to persist).
+  std::vector<const HeaderEntry*> invalidate(const HeaderEntry& entry);
+  // Median time past of the 11 headers ending at `entry` (BIP113's clock for its child).
+  std::int64_t median_time_past(const HeaderEntry& entry) const;
 
   const HeaderEntry* find(const Hash256& hash) const;
   const HeaderEntry& genesis() const { return *best_chain_.front(); }

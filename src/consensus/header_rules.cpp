@@ -19,6 +19,7 @@ std::string_view to_string(HeaderError error) {
   case HeaderError::bad_prevblk: return "bad-prevblk";
   case HeaderError::missing_context: return "missing-context";
   case HeaderError::too_little_chainwork: return "too-little-chainwork";
+  case HeaderError::invalid_block: return "invalid-block";
   }
   return "unknown";
 }

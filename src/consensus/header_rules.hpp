@@ -29,6 +29,7 @@ enum class HeaderError : std::uint8_t {
   bad_prevblk,            // parent known to be invalid
   missing_context,        // a partial ancestry lacks a header the rules need
   too_little_chainwork,   // a chain below the minimum chain work (anti-DoS, not consensus)
+  invalid_block,          // the header is fine but its block broke a rule (or descends from one that did)
 };
 
 // Core's reject reasons where it has one: "high-hash", "bad-diffbits", "time-too-old", ...

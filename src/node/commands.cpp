@@ -9,6 +9,7 @@
 #include "consensus/chainparams.hpp"
 #include "node/check_headers_command.hpp"
 #include "node/decode_command.hpp"
+#include "node/import_command.hpp"
 #include "node/utxo_stats_command.hpp"
 #include "node/verify_block_command.hpp"
 
@@ -37,7 +38,8 @@ int not_yet(const Context& ctx, const ParsedArgs&) {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"sync", "", "download and validate the block chain from the P2P network", {}, 0, 0, not_yet<8>},
-      {"import", "FILE...", "validate blocks from blk*.dat files into the datadir", {}, 1, 1024, not_yet<7>},
+      {"import", "FILE...", "validate blocks from blk*.dat files into the datadir", import_options(), 1, 1024,
+       run_import_command},
       {"verify-block", "BLOCK", "run every script of a block against the outputs it spends",
        verify_block_options(), 1, 1, run_verify_block_command},
       {"check-headers", "FILE", "validate a file of raw 80-byte headers", check_headers_options(), 1, 1,

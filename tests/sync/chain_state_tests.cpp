@@ -1,0 +1,242 @@
+// The chain state: blocks connect into the UTXO set and disconnect from it exactly, invalid blocks
+// leave it untouched and are named by their rule, reorgs land on the same set as a fresh import of
+// the winning branch, and a restart after an unflushed run resumes to the same set.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <map>
+#include <random>
+
+#include "block_builder.hpp"
+#include "sync/chain_state.hpp"
+#include "temp_dir.hpp"
+#include "test_data.hpp"
+#include "wire/blk_file.hpp"
+
+using namespace peregrine;
+using namespace peregrine::test;
+
+namespace {
+
+using UtxoMap = std::map<wire::OutPoint, consensus::Coin>;
+
+const consensus::ChainParams& regtest() { return consensus::chain_params(consensus::Network::regtest); }
+
+// A datadir with every store open, reopenable as a restart would.
+struct Node {
+  TempDir temp{"peregrine-chain"};
+  const std::filesystem::path dir = temp.path;
+  const consensus::ChainParams& params;
+  sync::ChainStateOptions options;
+  util::Logger log{[](util::LogLevel, std::string_view, std::string_view) {}};
+  std::unique_ptr<sync::HeaderStore> headers;
+  std::unique_ptr<sync::BlockStore> blocks;
+  std::unique_ptr<sync::UtxoDb> utxo;
+  std::unique_ptr<sync::HeaderTree> tree;
+  std::unique_ptr<sync::ChainState> chain;
+
+  explicit Node(const consensus::ChainParams& p = regtest(), sync::ChainStateOptions o = {}) : params(p), options(o) {
+    options.par = 1;
+    open();
+  }
+  ~Node() { close(); }
+  void close() {
+    chain.reset();
+    tree.reset();
+    utxo.reset();
+    blocks.reset();
+    headers.reset();
+  }
+  void open() {
+    headers = std::move(sync::HeaderStore::open(dir / "headers", params).value());
+    blocks = std::move(sync::BlockStore::open(dir / "blocks", params).value());
+    utxo = std::move(sync::UtxoDb::open(dir / "chainstate", params).value());
+    tree = std::make_unique<sync::HeaderTree>(params);
+    REQUIRE(headers->load_into(*tree).has_value());
+    chain = std::make_unique<sync::ChainState>(*tree, *headers, *blocks, *utxo, log, options);
+    auto i = chain->init();
+    REQUIRE_MESSAGE(i.has_value(), i.error());
+    REQUIRE(chain->activate_best_chain().has_value());
+  }
+  void feed(const wire::Block& block) {
+    auto r = chain->process_block(block, wire::to_bytes(block));
+    REQUIRE_MESSAGE(r.has_value(), r.error());
+  }
+  void feed(const std::vector<wire::Block>& list) {
+    for (const auto& b : list) feed(b);
+  }
+  UtxoMap utxo_set() {
+    REQUIRE(chain->flush().has_value());
+    UtxoMap set;
+    REQUIRE(utxo->for_each([&](const wire::OutPoint& o, const consensus::Coin& c) { set.emplace(o, c); }).has_value());
+    return set;
+  }
+  std::string last_invalid() const {
+    return chain->invalid_blocks().empty() ? "" : chain->invalid_blocks().back().reason;
+  }
+};
+
+// A chain and the UTXO set it should produce, computed naively beside it.
+struct Builder {
+  const consensus::ChainParams& params = regtest();
+  std::vector<wire::Block> blocks;
+  UtxoMap expected;
+  std::uint32_t tag = 0;
+
+  explicit Builder(std::uint32_t t = 0) : tag(t) {}
+  const wire::BlockHeader& tip() const { return blocks.empty() ? params.genesis.header : blocks.back().header; }
+  int height() const { return static_cast<int>(blocks.size()); }
+  wire::OutPoint coinbase_of(int h) const { return {wire::txid(blocks.at(h - 1).txs[0]), 0}; }
+
+  const wire::Block& add(std::vector<wire::Transaction> txs = {}, std::int64_t fees = 0) {
+    add_existing(make_block(params, tip(), height() + 1, std::move(txs), fees, tag));
+    return blocks.back();
+  }
+  void add_existing(const wire::Block& block) {
+    blocks.push_back(block);
+    const int h = height();
+    for (const auto& tx : block.txs) {
+      for (const auto& in : tx.inputs)
+        if (!tx.is_coinbase()) expected.erase(in.prevout);
+      for (std::uint32_t i = 0; i < tx.outputs.size(); ++i)
+        expected[{wire::txid(tx), i}] = consensus::Coin{tx.outputs[i], h, tx.is_coinbase()};
+    }
+  }
+  // Another builder's first `height` blocks, to grow a competing branch on.
+  static Builder fork(const Builder& from, int height, std::uint32_t tag) {
+    Builder b(tag);
+    for (int h = 1; h <= height; ++h) b.add_existing(from.blocks[h - 1]);
+    return b;
+  }
+  std::int64_t coinbase_value(int h) const { return blocks.at(h - 1).txs[0].outputs[0].value; }
+};
+
+// 110 blocks, then spends of mature coinbases, one spending an output of the same block.
+Builder spending_chain() {
+  Builder b;
+  for (int i = 0; i < 110; ++i) b.add();
+  auto t1 = spend_tx(b.coinbase_of(1), b.coinbase_value(1), 1000, 2);
+  b.add({t1}, 1000);
+  auto t2 = spend_tx(b.coinbase_of(2), b.coinbase_value(2), 500);
+  auto t3 = spend_tx({wire::txid(t2), 0}, t2.outputs[0].value, 700, 3); // spends t2 in the same block
+  auto t4 = spend_tx({wire::txid(t1), 1}, t1.outputs[1].value, 0);
+  b.add({t2, t3, t4}, 1200);
+  return b;
+}
+
+} // namespace
+
+TEST_CASE("chain state: blocks with spends connect to exactly the expected UTXO set, kept across a restart") {
+  Builder b = spending_chain();
+  Node node;
+  node.feed(b.blocks);
+  CHECK(node.chain->tip().height == 112);
+  CHECK(*node.chain->tip().hash == wire::block_hash(b.tip()));
+  CHECK(node.chain->invalid_blocks().empty());
+  CHECK(node.chain->stats().inputs == 4);
+  CHECK(node.utxo_set() == b.expected);
+  node.close();
+  node.open();
+  CHECK(node.chain->tip().height == 112);
+  CHECK(node.utxo_set() == b.expected);
+}
+
+TEST_CASE("chain state: an invalid block is named by its rule and leaves the UTXO set untouched") {
+  Builder b = spending_chain();
+  Node node;
+  node.feed(b.blocks);
+  const UtxoMap before = node.utxo_set();
+  SUBCASE("the coinbase claims too much") {
+    node.feed(make_block(b.params, b.tip(), 113, {}, 0, 9, 1));
+    CHECK(node.last_invalid() == "bad-cb-amount");
+  }
+  SUBCASE("an immature coinbase spent") {
+    auto tx = spend_tx(b.coinbase_of(50), b.coinbase_value(50), 0);
+    node.feed(make_block(b.params, b.tip(), 113, {tx}, 0, 9));
+    CHECK(node.last_invalid() == "bad-txns-premature-spend-of-coinbase");
+  }
+  SUBCASE("a coin spent twice") {
+    auto tx = spend_tx(b.coinbase_of(1), b.coinbase_value(1), 0);
+    node.feed(make_block(b.params, b.tip(), 113, {tx}, 0, 9));
+    CHECK(node.last_invalid() == "bad-txns-inputs-missingorspent");
+  }
+  SUBCASE("a spend after an output of the same block was already used, partially applied first") {
+    auto good = spend_tx(b.coinbase_of(3), b.coinbase_value(3), 0);
+    auto bad = spend_tx(b.coinbase_of(1), b.coinbase_value(1), 0);
+    node.feed(make_block(b.params, b.tip(), 113, {good, bad}, 0, 9));
+    CHECK(node.last_invalid() == "bad-txns-inputs-missingorspent");
+  }
+  SUBCASE("a script that fails") {
+    auto tx = spend_tx(b.coinbase_of(4), b.coinbase_value(4), 0);
+    tx.inputs[0].script_sig = {0x6a}; // OP_RETURN: fails at once
+    node.feed(make_block(b.params, b.tip(), 113, {tx}, 0, 9));
+    CHECK(node.last_invalid().starts_with("mandatory-script-verify-flag-failed"));
+  }
+  CHECK(node.chain->tip().height == 112);
+  CHECK(node.utxo_set() == before);
+  // The invalid block's children are refused too.
+  CHECK(node.tree->best_height() == 112);
+}
+
+TEST_CASE("chain state: reorgs back and forth end on the same set as a fresh import of the winner") {
+  Builder a = spending_chain();
+  for (int i = 0; i < 3; ++i) a.add(); // 115
+  Builder b = Builder::fork(a, 111, 7);
+  auto tb = spend_tx(b.coinbase_of(5), b.coinbase_value(5), 100);
+  b.add({tb}, 100);
+  for (int i = 0; i < 5; ++i) b.add(); // 117: more work than a
+
+  Node node;
+  node.feed(a.blocks);
+  CHECK(node.chain->tip().height == 115);
+  node.feed(std::vector(b.blocks.begin() + 111, b.blocks.end()));
+  CHECK(node.chain->tip().height == 117);
+  CHECK(node.chain->stats().blocks_disconnected == 4);
+  CHECK(node.utxo_set() == b.expected);
+  {
+    Node fresh;
+    fresh.feed(b.blocks);
+    CHECK(fresh.utxo_set() == b.expected);
+  }
+  for (int i = 0; i < 3; ++i) a.add(); // 118: a wins again
+  node.feed(std::vector(a.blocks.begin() + 115, a.blocks.end()));
+  CHECK(node.chain->tip().height == 118);
+  CHECK(node.utxo_set() == a.expected);
+}
+
+TEST_CASE("chain state: a restart after unflushed work resumes from the last flush to the same set") {
+  Builder b = spending_chain();
+  sync::ChainStateOptions tiny;
+  tiny.dbcache_bytes = 4096; // flush every few blocks
+  Node node(regtest(), tiny);
+  node.feed(std::vector(b.blocks.begin(), b.blocks.begin() + 100));
+  const int flushed = node.tree->find(node.utxo->best_block())->height;
+  CHECK(flushed > 0);
+  CHECK(flushed <= 100);
+  node.feed(std::vector(b.blocks.begin() + 100, b.blocks.end()));
+  // Gone without a final flush, as a kill -9 would leave it.
+  node.close();
+  node.open(); // replays the stored blocks past the database's block
+  CHECK(node.chain->tip().height == 112);
+  CHECK(node.utxo_set() == b.expected);
+}
+
+TEST_CASE("chain state: the shared regtest chain (segwit spends) connects with every script checked") {
+  Bytes file = load_shared("chain/regtest_blocks_0_206.blk");
+  sync::ChainStateOptions all;
+  all.assumevalid = false;
+  Node node(regtest(), all);
+  wire::Reader r(file);
+  int count = 0;
+  while (!r.at_end()) {
+    auto record = wire::read_blk_record(r, regtest().magic);
+    REQUIRE(record.has_value());
+    auto block = wire::from_bytes<wire::Block>(record->block);
+    REQUIRE(block.has_value());
+    REQUIRE(node.chain->process_block(*block, record->block).has_value());
+    ++count;
+  }
+  CHECK(node.chain->invalid_blocks().empty());
+  CHECK(node.chain->tip().height == count - 1);
+  CHECK(node.chain->stats().inputs > 0);
+}
