@@ -72,8 +72,11 @@ std::expected<void, std::string> ChainState::process_block(const wire::Block& bl
                                                  .count());
   if (!accepted) {
     if (header_error) *header_error = accepted.error();
-    if (accepted.error() != consensus::HeaderError::prev_blk_not_found)
-      invalid_.push_back({0, wire::block_hash(block.header), std::string(consensus::to_string(accepted.error()))});
+    if (accepted.error() != consensus::HeaderError::prev_blk_not_found) {
+      const HeaderEntry* parent = tree_.find(block.header.prev_block);
+      invalid_.push_back({parent ? parent->height + 1 : -1, wire::block_hash(block.header),
+                          std::string(consensus::to_string(accepted.error()))});
+    }
     return {};
   }
   const HeaderEntry& entry = *accepted->entry;

@@ -38,7 +38,7 @@ int not_yet(const Context& ctx, const ParsedArgs&) {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"sync", "", "download and validate the block chain from the P2P network", {}, 0, 0, not_yet<8>},
-      {"import", "FILE...", "validate blocks from blk*.dat files into the datadir", import_options(), 1, 1024,
+      {"import", "[FILE...]", "validate blocks from blk*.dat files into the datadir", import_options(), 0, 1024,
        run_import_command},
       {"verify-block", "BLOCK", "run every script of a block against the outputs it spends",
        verify_block_options(), 1, 1, run_verify_block_command},
