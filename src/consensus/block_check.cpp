@@ -39,11 +39,14 @@ std::string BlockFailure::reason() const {
   return "unknown";
 }
 
-std::expected<void, BlockFailure> check_block(const wire::Block& block, const ChainParams& params, bool check_pow) {
+std::expected<void, BlockFailure> check_block(const wire::Block& block, const ChainParams& params, bool check_pow,
+                                              std::span<const Hash256> txids) {
   if (check_pow && !check_header(wire::block_hash(block.header), block.header, params))
     return fail(BlockError::high_hash);
 
-  const wire::MerkleRoot merkle = wire::block_merkle_root(block);
+  const wire::MerkleRoot merkle = txids.size() == block.txs.size() && !txids.empty()
+                                      ? wire::merkle_root({txids.begin(), txids.end()})
+                                      : wire::block_merkle_root(block);
   if (merkle.root != block.header.merkle_root) return fail(BlockError::bad_txnmrklroot);
   if (merkle.mutated) return fail(BlockError::bad_txns_duplicate);
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <expected>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "consensus/chainparams.hpp"
@@ -45,8 +46,10 @@ struct BlockFailure {
 
 // Context-free: proof of work (unless check_pow is false, for blocks whose header was checked),
 // merkle root and mutation, size, coinbase position, every transaction's own rules, legacy sigops.
+// txids, when given, are the block's (one per transaction): a caller that needs them anyway saves
+// hashing every transaction twice.
 std::expected<void, BlockFailure> check_block(const wire::Block& block, const ChainParams& params,
-                                              bool check_pow = true);
+                                              bool check_pow = true, std::span<const Hash256> txids = {});
 
 struct BlockContext {
   int height = 0;

@@ -16,11 +16,11 @@ std::unexpected<BlockFailure> fail(BlockError error, std::size_t tx, std::option
 
 } // namespace
 
-std::expected<InputsResult, BlockFailure> check_block_inputs(const wire::Block& block, std::span<const SpentCoin> coins,
+std::expected<InputsResult, BlockFailure> check_block_inputs(const wire::Block& block, std::span<const Coin> coins,
                                                              const InputsContext& context, const ChainParams& params) {
   InputsResult result;
   // The spent outputs alone, in the same order: what sigop counting and the scripts read.
-  std::vector<wire::TxOut> spent;
+  std::vector<wire::TxOut>& spent = result.spent;
   spent.reserve(coins.size());
   for (const auto& coin : coins) spent.push_back(coin.output);
 
@@ -58,14 +58,19 @@ std::expected<InputsResult, BlockFailure> check_block_inputs(const wire::Block& 
     return fail(BlockError::bad_cb_amount, 0);
 
   if (context.check_scripts) {
-    auto scripts = verify_block_scripts(block, spent, context.flags, context.pool);
-    if (scripts.first_failure) {
-      const InputRef ref = scripts.inputs[*scripts.first_failure];
-      return std::unexpected(BlockFailure{BlockError::script_failed, ref.tx, std::nullopt, ref.input,
-                                          scripts.errors[*scripts.first_failure]});
-    }
+    if (auto scripts = check_block_scripts(block, spent, context.flags, context.pool); !scripts)
+      return std::unexpected(scripts.error());
   }
   return result;
+}
+
+std::expected<void, BlockFailure> check_block_scripts(const wire::Block& block, std::span<const wire::TxOut> spent,
+                                                      ScriptFlags flags, util::ThreadPool* pool) {
+  auto scripts = verify_block_scripts(block, spent, flags, pool);
+  if (!scripts.first_failure) return {};
+  const InputRef ref = scripts.inputs[*scripts.first_failure];
+  return std::unexpected(
+      BlockFailure{BlockError::script_failed, ref.tx, std::nullopt, ref.input, scripts.errors[*scripts.first_failure]});
 }
 
 } // namespace peregrine::consensus

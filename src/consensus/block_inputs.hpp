@@ -6,6 +6,7 @@
 #include <expected>
 #include <functional>
 #include <span>
+#include <vector>
 
 #include "consensus/block_check.hpp"
 #include "consensus/script/script_flags.hpp"
@@ -28,10 +29,18 @@ struct InputsResult {
   std::int64_t fees = 0;
   std::int64_t sigop_cost = 0;
   std::size_t inputs = 0;
+  // The outputs the inputs spend, in block order: what the scripts are checked against, kept for a
+  // caller that checks them later (check_scripts false).
+  std::vector<wire::TxOut> spent;
 };
 
 // coins: one per non-coinbase input, in block order (the layout verify_block_scripts uses).
-std::expected<InputsResult, BlockFailure> check_block_inputs(const wire::Block& block, std::span<const SpentCoin> coins,
+std::expected<InputsResult, BlockFailure> check_block_inputs(const wire::Block& block, std::span<const Coin> coins,
                                                              const InputsContext& context, const ChainParams& params);
+
+// The scripts alone (check_block_inputs' last step): spent as InputsResult::spent. The failure
+// names the first failing input in block order.
+std::expected<void, BlockFailure> check_block_scripts(const wire::Block& block, std::span<const wire::TxOut> spent,
+                                                      ScriptFlags flags, util::ThreadPool* pool);
 
 } // namespace peregrine::consensus

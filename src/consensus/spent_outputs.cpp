@@ -32,7 +32,7 @@ std::expected<void, std::string> check_members(const json::Value& v, std::string
   return {};
 }
 
-std::expected<SpentCoin, std::string> parse_entry(const json::Value& entry) {
+std::expected<Coin, std::string> parse_entry(const json::Value& entry) {
   if (auto ok =
           check_members(entry, "it", {"txout", "is_coinbase", "creation_height", "creation_time"});
       !ok)
@@ -40,7 +40,7 @@ std::expected<SpentCoin, std::string> parse_entry(const json::Value& entry) {
   const json::Value& txout = *entry.find("txout");
   if (auto ok = check_members(txout, "txout", {"value", "script_pubkey"}); !ok)
     return std::unexpected(ok.error());
-  SpentCoin coin;
+  Coin coin;
   auto value = txout.find("value")->as_int64();
   if (!value) return std::unexpected("txout.value is not an integer (satoshis)");
   coin.output.value = *value;
@@ -51,7 +51,7 @@ std::expected<SpentCoin, std::string> parse_entry(const json::Value& entry) {
   coin.output.script_pubkey = std::move(*bytes);
   auto coinbase = entry.find("is_coinbase")->as_bool();
   if (!coinbase) return std::unexpected("is_coinbase is not true or false");
-  coin.is_coinbase = *coinbase;
+  coin.coinbase = *coinbase;
   auto height = entry.find("creation_height")->as_int64();
   if (!height || *height < 0 || *height > std::numeric_limits<int>::max())
     return std::unexpected("creation_height is not a block height");
@@ -63,14 +63,14 @@ std::expected<SpentCoin, std::string> parse_entry(const json::Value& entry) {
 
 } // namespace
 
-std::expected<std::vector<SpentCoin>, std::string> parse_spent_outputs(std::string_view json_text) {
+std::expected<std::vector<Coin>, std::string> parse_spent_outputs(std::string_view json_text) {
   auto doc = json::parse(json_text);
   if (!doc)
     return std::unexpected(
         fmt::format("not JSON: {} at byte {}", doc.error().message, doc.error().offset));
   const auto* entries = doc->as_array();
   if (entries == nullptr) return std::unexpected("not a JSON array of spent outputs");
-  std::vector<SpentCoin> coins;
+  std::vector<Coin> coins;
   coins.reserve(entries->size());
   for (std::size_t i = 0; i < entries->size(); ++i) {
     auto coin = parse_entry((*entries)[i]);

@@ -14,6 +14,6 @@
 namespace peregrine::consensus {
 
 // The error names the entry and field, e.g. "entry 12: txout.script_pubkey is not hex".
-std::expected<std::vector<SpentCoin>, std::string> parse_spent_outputs(std::string_view json_text);
+std::expected<std::vector<Coin>, std::string> parse_spent_outputs(std::string_view json_text);
 
 } // namespace peregrine::consensus

@@ -58,12 +58,12 @@ std::expected<void, TxError> check_transaction(const wire::Transaction& tx) {
 }
 
 std::expected<std::int64_t, TxError>
-check_tx_inputs(const wire::Transaction& tx, std::span<const SpentCoin> coins, int spend_height) {
+check_tx_inputs(const wire::Transaction& tx, std::span<const Coin> coins, int spend_height) {
   if (coins.size() < tx.inputs.size()) return std::unexpected(TxError::inputs_missing);
   std::int64_t value_in = 0;
   for (std::size_t i = 0; i < tx.inputs.size(); ++i) {
-    const SpentCoin& coin = coins[i];
-    if (coin.is_coinbase && spend_height - coin.height < kCoinbaseMaturity)
+    const Coin& coin = coins[i];
+    if (coin.coinbase && spend_height - coin.height < kCoinbaseMaturity)
       return std::unexpected(TxError::premature_spend_of_coinbase);
     if (!money_range(coin.output.value)) return std::unexpected(TxError::inputvalues_outofrange);
     value_in += coin.output.value;

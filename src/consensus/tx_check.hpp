@@ -6,6 +6,7 @@
 #include <span>
 #include <string_view>
 
+#include "consensus/coin.hpp"
 #include "wire/transaction.hpp"
 
 namespace peregrine::consensus {
@@ -40,16 +41,9 @@ std::string_view to_string(TxError error);
 
 std::expected<void, TxError> check_transaction(const wire::Transaction& tx);
 
-// The coin an input spends: its output, and whether and where a coinbase created it.
-struct SpentCoin {
-  wire::TxOut output;
-  bool is_coinbase = false;
-  int height = 0;
-};
-
 // With the coins the inputs spend (one per input, in order) at a block of height spend_height:
 // coinbase maturity, value ranges, inputs covering outputs. Returns the fee.
 std::expected<std::int64_t, TxError>
-check_tx_inputs(const wire::Transaction& tx, std::span<const SpentCoin> coins, int spend_height);
+check_tx_inputs(const wire::Transaction& tx, std::span<const Coin> coins, int spend_height);
 
 } // namespace peregrine::consensus

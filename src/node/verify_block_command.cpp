@@ -56,7 +56,7 @@ struct TxRules {
   std::int64_t sigop_cost = 0;
 };
 
-TxRules check_tx_rules(const wire::Block& block, std::span<const SpentCoin> coins,
+TxRules check_tx_rules(const wire::Block& block, std::span<const Coin> coins,
                        std::span<const wire::TxOut> spent, int height, ScriptFlags flags,
                        const ChainParams& params) {
   TxRules rules;

@@ -26,7 +26,7 @@ namespace {
 
 struct BlockData {
   wire::Block block;
-  std::vector<SpentCoin> coins;
+  std::vector<Coin> coins;
   std::vector<wire::TxOut> spent;
   int height = 0;
   ScriptFlags flags = 0;
@@ -117,7 +117,7 @@ TEST_CASE("block 367,891: transaction rules, sigop cost and the coinbase's claim
       sigop_cost += transaction_sigop_cost(tx, {}, d.flags);
       continue;
     }
-    std::span<const SpentCoin> coins(d.coins.data() + k, tx.inputs.size());
+    std::span<const Coin> coins(d.coins.data() + k, tx.inputs.size());
     auto fee = check_tx_inputs(tx, coins, d.height);
     REQUIRE(fee.has_value());
     fees += *fee;
@@ -192,7 +192,7 @@ TEST_CASE("block 367,891: a changed amount breaks no legacy script, only the amo
   for (std::int64_t delta : {std::int64_t{1}, std::int64_t{-16'699}, std::int64_t{-16'700}}) {
     CAPTURE(delta);
     std::vector<wire::TxOut> spent = d.spent;
-    std::vector<SpentCoin> coins(d.coins.begin() + static_cast<std::ptrdiff_t>(k),
+    std::vector<Coin> coins(d.coins.begin() + static_cast<std::ptrdiff_t>(k),
                                  d.coins.begin() + static_cast<std::ptrdiff_t>(k) + 1);
     spent[k].value += delta;
     coins[0].output.value += delta;
@@ -253,7 +253,7 @@ TEST_CASE("block 367,891 with its coins: each coin rule, broken once, names its 
   const auto& d = data();
   const auto& params = chain_params(Network::main);
   wire::Block block = d.block;
-  std::vector<SpentCoin> coins = d.coins;
+  std::vector<Coin> coins = d.coins;
   SUBCASE("the coinbase claims one satoshi too many") {
     std::int64_t claimed = 0;
     for (const auto& o : block.txs[0].outputs) claimed += o.value;
@@ -263,7 +263,7 @@ TEST_CASE("block 367,891 with its coins: each coin rule, broken once, names its 
     CHECK(inputs_reason(check_block_inputs(block, coins, inputs_context(d, false), params)) == "bad-cb-amount");
   }
   SUBCASE("a coinbase output spent before 100 confirmations") {
-    coins[10].is_coinbase = true;
+    coins[10].coinbase = true;
     coins[10].height = d.height - 99;
     auto r = check_block_inputs(block, coins, inputs_context(d, false), params);
     CHECK(inputs_reason(r) == "bad-txns-premature-spend-of-coinbase");

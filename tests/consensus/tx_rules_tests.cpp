@@ -70,9 +70,9 @@ TEST_CASE("check_transaction: every context-free rule, in Core's order") {
 
 TEST_CASE("check_tx_inputs: maturity, value ranges, fees") {
   wire::Transaction tx = simple_tx();
-  std::vector<SpentCoin> coins = {{{1500, {}}, false, 100}};
+  std::vector<Coin> coins = {{{1500, {}}, 100, false}};
   CHECK(*check_tx_inputs(tx, coins, 101) == 500);
-  coins[0].is_coinbase = true;
+  coins[0].coinbase = true;
   CHECK(check_tx_inputs(tx, coins, 199).error() == TxError::premature_spend_of_coinbase);
   CHECK(check_tx_inputs(tx, coins, 200).has_value());
   coins[0].output.value = 999;
@@ -210,7 +210,7 @@ TEST_CASE("spent outputs: the document format, and every way it can be wrong") {
   REQUIRE(ok->size() == 1);
   CHECK((*ok)[0].output.value == 5);
   CHECK((*ok)[0].output.script_pubkey == Bytes{0x51});
-  CHECK((*ok)[0].is_coinbase);
+  CHECK((*ok)[0].coinbase);
   CHECK((*ok)[0].height == 7);
   const std::map<std::string, std::string> bad = {
       {"not JSON", "[{"},

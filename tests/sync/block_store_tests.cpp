@@ -168,7 +168,7 @@ struct RealUndo {
       for (std::size_t i = 0; i < block.txs[t].inputs.size(); ++i, ++next) {
         REQUIRE(next < spent->size());
         const auto& s = (*spent)[next];
-        coins.push_back(coin(s.output.script_pubkey, s.output.value, s.height, s.is_coinbase));
+        coins.push_back(coin(s.output.script_pubkey, s.output.value, s.height, s.coinbase));
       }
     }
     REQUIRE(next == spent->size());
