@@ -37,7 +37,7 @@ ChainState::ChainState(HeaderTree& tree, HeaderStore& headers, BlockStore& block
                        ChainStateOptions options)
     : tree_(tree), headers_(headers), blocks_(blocks), utxo_(utxo), log_(log), options_(std::move(options)),
       params_(tree.params()), cache_(utxo), pool_(std::make_unique<util::ThreadPool>(options_.par)),
-      tip_(&tree.genesis()) {
+      checker_(std::make_unique<ScriptChecker>(*pool_)), tip_(&tree.genesis()) {
   if (!options_.assumevalid_block) options_.assumevalid_block = params_.assume_valid;
 }
 
@@ -67,14 +67,19 @@ std::expected<wire::Block, std::string> ChainState::read_block(const HeaderEntry
 
 std::expected<void, std::string> ChainState::process_block(const wire::Block& block, ByteSpan raw,
                                                            consensus::HeaderError* header_error) {
-  auto accepted = tree_.accept(block.header, std::chrono::duration_cast<std::chrono::seconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count());
+  return process_block(std::make_shared<const wire::Block>(block), raw, header_error);
+}
+
+std::expected<void, std::string> ChainState::process_block(std::shared_ptr<const wire::Block> block, ByteSpan raw,
+                                                           consensus::HeaderError* header_error) {
+  auto accepted = tree_.accept(block->header, std::chrono::duration_cast<std::chrono::seconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch())
+                                                  .count());
   if (!accepted) {
     if (header_error) *header_error = accepted.error();
     if (accepted.error() != consensus::HeaderError::prev_blk_not_found) {
-      const HeaderEntry* parent = tree_.find(block.header.prev_block);
-      invalid_.push_back({parent ? parent->height + 1 : -1, wire::block_hash(block.header),
+      const HeaderEntry* parent = tree_.find(block->header.prev_block);
+      invalid_.push_back({parent ? parent->height + 1 : -1, wire::block_hash(block->header),
                           std::string(consensus::to_string(accepted.error()))});
     }
     return {};
@@ -87,24 +92,50 @@ std::expected<void, std::string> ChainState::process_block(const wire::Block& bl
     const HeaderEntry* changed[] = {&entry};
     if (auto w = headers_.write(changed); !w) return w;
   }
-  return activate_best_chain();
+  received_entry_ = &entry;
+  received_block_ = std::move(block);
+  auto activated = activate_best_chain();
+  received_entry_ = nullptr;
+  received_block_.reset();
+  return activated;
 }
 
 std::expected<void, std::string> ChainState::activate_best_chain() {
   while (true) {
+    if (auto s = settle(Wait::none); !s) return std::unexpected(s.error());
     const HeaderEntry& target = tree_.best();
-    // Back to where the tip's chain meets the best one, then forward through stored blocks.
-    while (target.ancestor(tip_->height) != tip_) {
-      if (auto d = disconnect_tip(); !d) return d;
+    const HeaderEntry& at = applied_tip();
+    if (target.ancestor(at.height) != &at) {
+      // Off the best chain: settle what is under way, then disconnect back to where they meet.
+      if (!pending_.empty()) {
+        if (auto s = settle(Wait::all); !s) return std::unexpected(s.error());
+      } else if (auto d = disconnect_tip(); !d) {
+        return d;
+      }
+      continue;
     }
-    if (tip_ == &target) return maybe_flush();
-    const HeaderEntry* next = target.ancestor(tip_->height + 1);
+    if (&at == &target) return maybe_flush();
+    const HeaderEntry* next = target.ancestor(at.height + 1);
     if (!next->have_data()) return maybe_flush(); // wait for the block
-    auto step = connect(*next);
-    if (!step) return std::unexpected(step.error());
+    if (pending_.size() >= std::max<std::size_t>(options_.script_lookahead, 1)) {
+      if (auto s = settle(Wait::front); !s) return std::unexpected(s.error());
+      continue;
+    }
+    if (auto c = connect(*next); !c) return std::unexpected(c.error());
     if (auto f = maybe_flush(); !f) return f;
-    // After an invalid block the best header changed: loop to the new target.
+    // After an invalid block the best header changed: the loop goes to the new target.
   }
+}
+
+std::expected<void, std::string> ChainState::wait_for_checks() {
+  while (!pending_.empty()) {
+    auto settled = settle(Wait::all);
+    if (!settled) return std::unexpected(settled.error());
+    // A failed block moved the best chain: connect toward it (which may queue checks again).
+    if (!*settled)
+      if (auto a = activate_best_chain(); !a) return a;
+  }
+  return {};
 }
 
 bool ChainState::skip_scripts(const HeaderEntry& entry) const {
@@ -122,106 +153,154 @@ void ChainState::mark_invalid(const HeaderEntry& entry, std::string reason) {
   if (auto w = headers_.write(changed); !w) log_.error(kLog, "{}", w.error());
 }
 
-std::expected<ChainState::Step, std::string> ChainState::connect(const HeaderEntry& entry) {
-  auto loaded = read_block(entry);
-  if (!loaded) return std::unexpected(loaded.error());
-  const wire::Block& block = *loaded;
+std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
+  std::shared_ptr<const wire::Block> shared = received_entry_ == &entry ? received_block_ : nullptr;
+  if (!shared) {
+    auto loaded = read_block(entry);
+    if (!loaded) return std::unexpected(loaded.error());
+    shared = std::make_shared<const wire::Block>(std::move(*loaded));
+  }
+  const wire::Block& block = *shared;
   const int height = entry.height;
+  std::vector<Hash256> txids;
+  txids.reserve(block.txs.size());
+  for (const auto& tx : block.txs) txids.push_back(wire::txid(tx));
 
-  if (auto r = consensus::check_block(block, params_, false); !r) {
+  if (auto r = consensus::check_block(block, params_, false, txids); !r) {
     mark_invalid(entry, r.error().reason());
-    return Step::invalid;
+    return false;
   }
   const std::int64_t prev_mtp = tree_.median_time_past(*entry.prev);
   if (auto r = consensus::check_block_contextual(block, {height, prev_mtp}, params_); !r) {
     mark_invalid(entry, r.error().reason());
-    return Step::invalid;
+    return false;
   }
 
   const HeaderEntry* bip34 = entry.ancestor(params_.bip34_height);
   const bool bip34_implies_bip30 = bip34 && *bip34->hash == params_.bip34_hash && height < kBip34ImpliesBip30Limit;
-  const bool repeat = is_bip30_repeat(*entry.hash);
-  if (!repeat && !bip34_implies_bip30) {
-    for (const auto& tx : block.txs) {
-      const Hash256 txid = wire::txid(tx);
-      for (std::uint32_t i = 0; i < tx.outputs.size(); ++i) {
-        auto existing = cache_.fetch({txid, i});
+  if (!is_bip30_repeat(*entry.hash) && !bip34_implies_bip30) {
+    for (std::size_t t = 0; t < block.txs.size(); ++t) {
+      for (std::uint32_t i = 0; i < block.txs[t].outputs.size(); ++i) {
+        auto existing = cache_.fetch({txids[t], i});
         if (!existing) return std::unexpected(existing.error());
         if (*existing) {
           mark_invalid(entry, "bad-txns-BIP30");
-          return Step::invalid;
+          return false;
         }
       }
     }
   }
 
   // Apply to the cache in block order (a transaction may spend an earlier one's outputs), keeping
-  // the undo data; then judge the block with the coins it spent, and undo it if it fails.
-  BlockUndo undo;
-  std::vector<consensus::SpentCoin> coins;
+  // the coins spent; then judge the block with them, and undo it if it fails.
+  std::vector<consensus::Coin> coins;
   std::size_t applied = 0;
-  std::string missing;
-  for (const auto& tx : block.txs) {
+  std::string failure;
+  for (std::size_t t = 0; t < block.txs.size() && failure.empty(); ++t) {
+    const auto& tx = block.txs[t];
     const bool coinbase = tx.is_coinbase();
     if (!coinbase) {
-      undo.txs.emplace_back();
+      const std::size_t first = coins.size();
       for (const auto& in : tx.inputs) {
         auto spent = cache_.spend(in.prevout);
         if (!spent) return std::unexpected(spent.error());
         if (!*spent) {
-          missing = "bad-txns-inputs-missingorspent";
+          failure = "bad-txns-inputs-missingorspent";
           break;
         }
-        coins.push_back({(*spent)->output, (*spent)->coinbase, (*spent)->height});
-        undo.txs.back().push_back(std::move(**spent));
+        coins.push_back(std::move(**spent));
       }
-      if (!missing.empty()) {
-        // Restore this transaction's spends too: unapply expects whole transactions.
-        const auto& partial = undo.txs.back();
-        for (std::size_t k = partial.size(); k-- > 0;) cache_.add(tx.inputs[k].prevout, partial[k]);
-        undo.txs.pop_back();
+      if (!failure.empty()) {
+        // Restore this transaction's spends too: unapply takes whole transactions.
+        for (std::size_t k = coins.size(); k-- > first;) cache_.add(tx.inputs[k - first].prevout, coins[k]);
+        coins.resize(first);
         break;
       }
     }
-    const Hash256 txid = wire::txid(tx);
     for (std::uint32_t i = 0; i < tx.outputs.size(); ++i) {
       if (unspendable(tx.outputs[i].script_pubkey)) continue;
-      cache_.add({txid, i}, consensus::Coin{tx.outputs[i], height, coinbase}, coinbase);
+      cache_.add({txids[t], i}, consensus::Coin{tx.outputs[i], height, coinbase}, coinbase);
     }
     ++applied;
   }
 
-  std::string failure = missing;
+  consensus::InputsResult checked;
+  auto flags = consensus::script_flags_for_block(params_, height, *entry.hash);
+  if (!flags) return std::unexpected(flags.error());
   if (failure.empty()) {
-    auto flags = consensus::script_flags_for_block(params_, height, *entry.hash);
-    if (!flags) return std::unexpected(flags.error());
     consensus::InputsContext ctx;
     ctx.height = height;
     ctx.prev_median_time_past = prev_mtp;
     ctx.median_time_past_at = [&](int h) { return tree_.median_time_past(*entry.ancestor(h)); };
     ctx.flags = *flags;
-    ctx.check_scripts = !skip_scripts(entry);
-    ctx.pool = pool_.get();
-    if (!ctx.check_scripts) ++stats_.scripts_skipped_blocks;
-    auto checked = consensus::check_block_inputs(block, coins, ctx, params_);
-    if (!checked) failure = checked.error().reason();
-  }
-  if (!failure.empty()) {
-    if (auto u = unapply(block, undo, applied); !u) return std::unexpected(u.error());
-    mark_invalid(entry, failure);
-    return Step::invalid;
+    ctx.check_scripts = false; // below, in the background
+    auto result = consensus::check_block_inputs(block, coins, ctx, params_);
+    if (result) checked = std::move(*result);
+    else failure = result.error().reason();
   }
 
-  auto pos = blocks_.write_undo(encode_undo(undo), *entry.prev->hash); // Core checksums with the parent's hash
+  // The coins spent, per transaction: the undo data.
+  Pending pending{&entry, shared, {}, coins.size(), std::nullopt};
+  std::size_t at = 0;
+  for (std::size_t t = 0; t < applied; ++t) {
+    if (block.txs[t].is_coinbase()) continue;
+    const std::size_t n = block.txs[t].inputs.size();
+    pending.undo.txs.emplace_back(std::make_move_iterator(coins.begin() + static_cast<std::ptrdiff_t>(at)),
+                                  std::make_move_iterator(coins.begin() + static_cast<std::ptrdiff_t>(at + n)));
+    at += n;
+  }
+  if (!failure.empty()) {
+    if (auto u = unapply(block, pending.undo, applied); !u) return std::unexpected(u.error());
+    mark_invalid(entry, failure);
+    return false;
+  }
+  if (skip_scripts(entry)) ++stats_.scripts_skipped_blocks;
+  else if (!checked.spent.empty()) pending.scripts = checker_->submit(shared, std::move(checked.spent), *flags);
+  pending_.push_back(std::move(pending));
+  return true;
+}
+
+std::expected<bool, std::string> ChainState::settle(Wait wait) {
+  while (!pending_.empty()) {
+    Pending& front = pending_.front();
+    if (front.scripts) {
+      if (wait == Wait::none && front.scripts->wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        return true;
+      ScriptVerdict verdict;
+      try {
+        verdict = front.scripts->get();
+      } catch (const std::exception& e) {
+        return std::unexpected(fmt::format("script checks of {} stopped: {}", where(*front.entry), e.what()));
+      }
+      if (verdict) {
+        // Back to the failed block's parent: the blocks applied after it first, newest first.
+        for (auto it = pending_.rbegin(); it != pending_.rend(); ++it)
+          if (auto u = unapply(*it->block, it->undo, it->block->txs.size()); !u) return std::unexpected(u.error());
+        const HeaderEntry& bad = *front.entry;
+        pending_.clear(); // the checker may still check the later ones: it owns what it reads
+        mark_invalid(bad, verdict->reason());
+        return false;
+      }
+    }
+    if (auto c = commit(front); !c) return std::unexpected(c.error());
+    pending_.pop_front();
+    if (wait == Wait::front) wait = Wait::none;
+  }
+  return true;
+}
+
+std::expected<void, std::string> ChainState::commit(Pending& pending) {
+  const HeaderEntry& entry = *pending.entry;
+  auto pos = blocks_.write_undo(encode_undo(pending.undo), *entry.prev->hash); // Core checksums with the parent's hash
   if (!pos) return std::unexpected(pos.error());
   tree_.set_undo_pos(entry, DataPos{pos->file, pos->offset});
   const HeaderEntry* changed[] = {&entry};
   if (auto w = headers_.write(changed); !w) return std::unexpected(w.error());
   tip_ = &entry;
   ++stats_.blocks_connected;
-  stats_.transactions += block.txs.size();
-  stats_.inputs += coins.size();
-  return Step::connected;
+  stats_.transactions += pending.block->txs.size();
+  stats_.inputs += pending.inputs;
+  return {};
 }
 
 std::expected<void, std::string> ChainState::unapply(const wire::Block& block, const BlockUndo& undo,
@@ -272,6 +351,7 @@ std::expected<void, std::string> ChainState::maybe_flush() {
 }
 
 std::expected<void, std::string> ChainState::flush() {
+  if (auto w = wait_for_checks(); !w) return w;
   // Order matters: the database may only name a block whose data, undo and header are on disk.
   if (auto s = blocks_.sync(); !s) return s;
   if (auto s = headers_.sync(); !s) return s;

@@ -2,9 +2,16 @@
 // The validated chain: connects stored blocks to the UTXO set along the best header chain,
 // disconnects them with their undo data on reorgs, and flushes the coins cache so that the UTXO
 // database always names a block whose data and undo are durable. One thread owns it.
+//
+// Scripts are checked in the background: a block's coins are updated in the cache as soon as its
+// other rules pass, and the next block's coins while its scripts are still being checked. A block
+// counts as connected (tip()) once its scripts verified; one that fails rolls the cache back to its
+// parent, undoing the blocks applied after it too.
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <expected>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +23,7 @@
 #include "sync/coins_cache.hpp"
 #include "sync/header_store.hpp"
 #include "sync/header_tree.hpp"
+#include "sync/script_checker.hpp"
 #include "sync/utxo_db.hpp"
 #include "util/log.hpp"
 #include "util/thread_pool.hpp"
@@ -28,6 +36,9 @@ struct ChainStateOptions {
   bool assumevalid = true;       // false: check every script (--assumevalid=0)
   std::optional<Hash256> assumevalid_block; // default: the network's
   std::chrono::seconds flush_interval{3600};
+  // Blocks applied to the coins ahead of their script verdicts; 1 checks each block's scripts before
+  // the next block's coins (no overlap). Bounds the blocks and spent outputs held.
+  std::size_t script_lookahead = 16;
 };
 
 struct InvalidBlock {
@@ -61,10 +72,22 @@ public:
   std::expected<void, std::string> process_block(const wire::Block& block, ByteSpan raw,
                                                  consensus::HeaderError* header_error = nullptr);
 
-  // Connects and disconnects toward the best valid header, through blocks we have.
+  std::expected<void, std::string> process_block(std::shared_ptr<const wire::Block> block, ByteSpan raw,
+                                                 consensus::HeaderError* header_error = nullptr);
+
+  // Connects and disconnects toward the best valid header, through blocks we have. May return with
+  // blocks whose scripts are still being checked.
   std::expected<void, std::string> activate_best_chain();
-  // Writes the coins cache, with the tip as best block, after making blocks, undo and headers durable.
+  // Waits for the script checks under way and settles them (going on toward the best chain when a
+  // block failed): afterwards tip() is as far as the stored blocks can take it.
+  std::expected<void, std::string> wait_for_checks();
+  // Writes the coins cache, with the tip as best block, after making blocks, undo and headers
+  // durable. Waits for the script checks under way first.
   std::expected<void, std::string> flush();
+
+  // Tests: while held, script verdicts wait (wait_for_checks would too), so later blocks are applied
+  // behind an undecided one.
+  void hold_script_checks(bool held) { checker_->hold(held); }
 
   const HeaderEntry& tip() const { return *tip_; }
   const std::vector<InvalidBlock>& invalid_blocks() const { return invalid_; }
@@ -72,8 +95,24 @@ public:
   std::size_t cache_bytes() const { return cache_.memory_usage(); }
 
 private:
-  enum class Step { connected, invalid };
-  std::expected<Step, std::string> connect(const HeaderEntry& entry);
+  // A block applied to the coins cache whose verdict is not in yet (or whose turn to be committed,
+  // in chain order, has not come).
+  struct Pending {
+    const HeaderEntry* entry = nullptr;
+    std::shared_ptr<const wire::Block> block;
+    BlockUndo undo;
+    std::size_t inputs = 0;
+    std::optional<std::future<ScriptVerdict>> scripts; // none: scripts skipped (assumevalid)
+  };
+  enum class Wait { none, front, all };
+
+  const HeaderEntry& applied_tip() const { return pending_.empty() ? *tip_ : *pending_.back().entry; }
+  // Applies a block to the cache and queues its scripts; false when a rule outside the scripts failed.
+  std::expected<bool, std::string> connect(const HeaderEntry& entry);
+  // Commits pending blocks whose scripts verified, oldest first. Returns false when one failed: it
+  // is marked invalid and the cache rolled back to its parent.
+  std::expected<bool, std::string> settle(Wait wait);
+  std::expected<void, std::string> commit(Pending& pending);
   std::expected<void, std::string> disconnect_tip();
   // Reverses the first tx_count transactions of block (outputs removed, spent coins restored).
   std::expected<void, std::string> unapply(const wire::Block& block, const BlockUndo& undo, std::size_t tx_count);
@@ -91,6 +130,11 @@ private:
   const consensus::ChainParams& params_;
   CoinsCache cache_;
   std::unique_ptr<util::ThreadPool> pool_;
+  std::unique_ptr<ScriptChecker> checker_; // uses pool_: destroyed first
+  std::deque<Pending> pending_;
+  // The block process_block was given, so connecting it needs no read back from the block store.
+  const HeaderEntry* received_entry_ = nullptr;
+  std::shared_ptr<const wire::Block> received_block_;
   const HeaderEntry* tip_;
   std::vector<InvalidBlock> invalid_;
   ChainStats stats_;

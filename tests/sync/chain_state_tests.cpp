@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <utility>
 
 #include "block_builder.hpp"
 #include "sync/chain_state.hpp"
@@ -57,14 +58,18 @@ struct Node {
     auto i = chain->init();
     REQUIRE_MESSAGE(i.has_value(), i.error());
     REQUIRE(chain->activate_best_chain().has_value());
+    REQUIRE(chain->wait_for_checks().has_value());
   }
-  void feed(const wire::Block& block) {
-    auto r = chain->process_block(block, wire::to_bytes(block));
-    REQUIRE_MESSAGE(r.has_value(), r.error());
-  }
+  // Feeds blocks without waiting for their scripts (checked behind the coin updates), then waits.
   void feed(const std::vector<wire::Block>& list) {
-    for (const auto& b : list) feed(b);
+    for (const auto& block : list) {
+      auto r = chain->process_block(block, wire::to_bytes(block));
+      REQUIRE_MESSAGE(r.has_value(), r.error());
+    }
+    auto w = chain->wait_for_checks();
+    REQUIRE_MESSAGE(w.has_value(), w.error());
   }
+  void feed(const wire::Block& block) { feed(std::vector{block}); }
   UtxoMap utxo_set() {
     REQUIRE(chain->flush().has_value());
     UtxoMap set;
@@ -178,6 +183,42 @@ TEST_CASE("chain state: an invalid block is named by its rule and leaves the UTX
   CHECK(node.tree->best_height() == 112);
 }
 
+TEST_CASE("chain state: a script failure found behind later blocks rolls them all back") {
+  Builder b = spending_chain(); // 112
+  Node node;
+  node.feed(b.blocks);
+  // 113 is good; 114 fails a script; 115 and 116 build on 114, spending its outputs. No verdict
+  // comes until all four are applied to the coins.
+  b.add({spend_tx(b.coinbase_of(5), b.coinbase_value(5), 0)});
+  const UtxoMap after_good = b.expected;
+  auto bad = spend_tx(b.coinbase_of(6), b.coinbase_value(6), 0);
+  bad.inputs[0].script_sig = {0x6a};
+  const wire::Block bad_block = make_block(b.params, b.tip(), 114, {bad}, 0, 9);
+  const auto spends_bad = spend_tx({wire::txid(bad), 0}, bad.outputs[0].value, 0);
+  const wire::Block child = make_block(b.params, bad_block.header, 115, {spends_bad}, 0, 9);
+  const wire::Block grandchild =
+      make_block(b.params, child.header, 116, {spend_tx({wire::txid(spends_bad), 0}, spends_bad.outputs[0].value, 0)},
+                 0, 9);
+  node.chain->hold_script_checks(true);
+  for (const wire::Block* block : {&std::as_const(b.blocks.back()), &bad_block, &child, &grandchild})
+    REQUIRE(node.chain->process_block(*block, wire::to_bytes(*block)).has_value());
+  CHECK(node.chain->tip().height == 112); // applied, not yet connected
+  CHECK(node.chain->invalid_blocks().empty());
+  node.chain->hold_script_checks(false);
+  REQUIRE(node.chain->wait_for_checks().has_value());
+  REQUIRE(node.chain->invalid_blocks().size() == 1);
+  CHECK(node.chain->invalid_blocks()[0].hash == wire::block_hash(bad_block.header));
+  CHECK(node.last_invalid().starts_with("mandatory-script-verify-flag-failed"));
+  CHECK(node.chain->tip().height == 113);
+  CHECK(node.tree->best_height() == 113);
+  CHECK(node.utxo_set() == after_good);
+  // The chain goes on from the last good block.
+  b.add({spend_tx(b.coinbase_of(6), b.coinbase_value(6), 0)});
+  node.feed(b.blocks.back());
+  CHECK(node.chain->tip().height == 114);
+  CHECK(node.utxo_set() == b.expected);
+}
+
 TEST_CASE("chain state: reorgs back and forth end on the same set as a fresh import of the winner") {
   Builder a = spending_chain();
   for (int i = 0; i < 3; ++i) a.add(); // 115
@@ -236,6 +277,7 @@ TEST_CASE("chain state: the shared regtest chain (segwit spends) connects with e
     REQUIRE(node.chain->process_block(*block, record->block).has_value());
     ++count;
   }
+  REQUIRE(node.chain->wait_for_checks().has_value());
   CHECK(node.chain->invalid_blocks().empty());
   CHECK(node.chain->tip().height == count - 1);
   CHECK(node.chain->stats().inputs > 0);
