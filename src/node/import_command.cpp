@@ -3,18 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <map>
 #include <ostream>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "node/commands.hpp"
-#include "sync/chain_state.hpp"
-#include "util/file.hpp"
+#include "sync/block_import.hpp"
 #include "util/json.hpp"
-#include "wire/blk_file.hpp"
-#include "wire/codec.hpp"
 
 namespace peregrine::node {
 namespace {
@@ -30,28 +26,6 @@ void request_stop(int) { g_stop = 1; }
 int fail(const Context& ctx, std::string_view message) {
   ctx.err << kName << ": " << message << "\n";
   return kExitFailure;
-}
-
-// The datadir's stores, opened together and closed in reverse.
-struct Stores {
-  std::unique_ptr<sync::HeaderStore> headers;
-  std::unique_ptr<sync::BlockStore> blocks;
-  std::unique_ptr<sync::UtxoDb> utxo;
-};
-
-std::expected<Stores, std::string> open_stores(const std::filesystem::path& datadir,
-                                               const consensus::ChainParams& params) {
-  Stores s;
-  auto headers = sync::HeaderStore::open(datadir / "headers", params);
-  if (!headers) return std::unexpected(headers.error());
-  auto blocks = sync::BlockStore::open(datadir / "blocks", params);
-  if (!blocks) return std::unexpected(blocks.error());
-  auto utxo = sync::UtxoDb::open(datadir / "chainstate", params);
-  if (!utxo) return std::unexpected(utxo.error());
-  s.headers = std::move(*headers);
-  s.blocks = std::move(*blocks);
-  s.utxo = std::move(*utxo);
-  return s;
 }
 
 // --reindex: the datadir's own block files become the input of a fresh import. They move aside to
@@ -86,6 +60,8 @@ std::vector<OptionSpec> import_options() {
       {"par", ArgKind::value, "N", "script-check threads (default: one per core)"},
       {"assumevalid", ArgKind::value, "0|HASH",
        "skip scripts of ancestors of this block (default: the network's; 0 checks every script)"},
+      {"script-lookahead", ArgKind::value, "N",
+       "blocks whose coins are updated while earlier blocks' scripts are checked (default 16; 1: none)"},
       {"reindex", ArgKind::flag, "",
        "rebuild headers and UTXO set from the datadir's own block files (after corruption)"},
   };
@@ -101,6 +77,9 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
   sync::ChainStateOptions options;
   options.dbcache_bytes = static_cast<std::size_t>(*dbcache) << 20;
   options.par = static_cast<unsigned>(*par);
+  auto lookahead = parse_uint_option(args, "script-lookahead", 16, 1, 1024);
+  if (!lookahead) return fail(ctx, lookahead.error().message);
+  options.script_lookahead = *lookahead;
   if (auto av = args.value("assumevalid")) {
     if (*av == "0") {
       options.assumevalid = false;
@@ -120,7 +99,7 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
   for (const auto& p : args.positional()) files.emplace_back(p);
   if (files.empty()) return fail(ctx, "no block files: give FILE... or --reindex");
 
-  auto stores = open_stores(ctx.datadir, params);
+  auto stores = sync::ChainStores::open(ctx.datadir, params);
   if (!stores) return fail(ctx, stores.error());
   util::Logger log;
   sync::HeaderTree tree(params);
@@ -136,57 +115,9 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
   std::signal(SIGTERM, request_stop);
   const auto t0 = Clock::now();
   const auto inputs0 = chain.stats().inputs;
-  std::size_t read = 0, already = 0;
-  // Blocks waiting for their parent, by the parent's hash.
-  std::multimap<Hash256, Bytes> waiting;
-  std::size_t undecodable = 0;
-  // One block, then any of its descendants that were waiting for it (a work list, not recursion:
-  // a file in reverse order would otherwise nest as deep as it is long).
-  auto process = [&](ByteSpan first) -> std::expected<void, std::string> {
-    std::vector<Bytes> todo;
-    todo.emplace_back(first.begin(), first.end());
-    while (!todo.empty()) {
-      Bytes raw = std::move(todo.back());
-      todo.pop_back();
-      auto block = wire::from_bytes<wire::Block>(raw);
-      if (!block) {
-        ++undecodable;
-        continue;
-      }
-      const Hash256 hash = wire::block_hash(block->header);
-      if (const auto* known = tree.find(hash); known && known->have_data()) {
-        ++already;
-        continue;
-      }
-      consensus::HeaderError header_error{};
-      if (auto r = chain.process_block(*block, raw, &header_error); !r) return r;
-      if (header_error == consensus::HeaderError::prev_blk_not_found) {
-        waiting.emplace(block->header.prev_block, std::move(raw));
-        continue;
-      }
-      auto [begin, end] = waiting.equal_range(hash);
-      for (auto it = begin; it != end; ++it) todo.push_back(std::move(it->second));
-      waiting.erase(begin, end);
-    }
-    return {};
-  };
-
+  sync::BlockImporter importer(chain, tree);
   for (const auto& path : files) {
-    auto contents = util::read_file(path);
-    if (!contents) return fail(ctx, contents.error());
-    wire::Reader r(*contents);
-    while (!r.at_end() && !g_stop) {
-      auto record = wire::read_blk_record(r, params.magic);
-      if (!record) {
-        // Core's files end in zero padding; anything else is reported.
-        if (std::all_of(contents->begin() + static_cast<std::ptrdiff_t>(r.position()), contents->end(),
-                        [](auto b) { return b == 0; }))
-          break;
-        return fail(ctx, fmt::format("{}: {}", path.string(), record.error().message()));
-      }
-      ++read;
-      if (auto p = process(record->block); !p) return fail(ctx, p.error());
-    }
+    if (auto a = importer.add_file(path, &g_stop); !a) return fail(ctx, a.error());
   }
   if (auto f = chain.flush(); !f) return fail(ctx, f.error());
   std::signal(SIGINT, SIG_DFL);
@@ -197,10 +128,10 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
   json::Value out = json::Value::object();
   out.set("network", std::string(consensus::to_string(ctx.network)));
   out.set("datadir", ctx.datadir.string());
-  out.set("blocks_read", static_cast<std::uint64_t>(read));
-  out.set("blocks_already_stored", static_cast<std::uint64_t>(already));
-  out.set("blocks_undecodable", static_cast<std::uint64_t>(undecodable));
-  out.set("blocks_waiting_for_parent", static_cast<std::uint64_t>(waiting.size()));
+  out.set("blocks_read", importer.counts().read);
+  out.set("blocks_already_stored", importer.counts().already_stored);
+  out.set("blocks_undecodable", importer.counts().undecodable);
+  out.set("blocks_waiting_for_parent", static_cast<std::uint64_t>(importer.waiting()));
   out.set("start_height", static_cast<std::int64_t>(start_height));
   out.set("height", static_cast<std::int64_t>(chain.tip().height));
   out.set("tip", chain.tip().hash->to_hex());
