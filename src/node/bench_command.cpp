@@ -11,17 +11,70 @@
 #include "bench/decode_bench.hpp"
 #include "bench/header_tree_bench.hpp"
 #include "bench/headers_bench.hpp"
+#include "bench/import_bench.hpp"
 #include "bench/p2p_bench.hpp"
 #include "bench/verify_bench.hpp"
 #include "node/commands.hpp"
 
 namespace peregrine::node {
+namespace {
+
+// `bench import [FILE]`: FILE needs --network (its blk magic must match); without FILE, the shared
+// chain file of --network, testnet3's when none is given. Temporary datadirs go under --datadir if
+// given (to measure a chosen disk), else the system's temporary folder.
+int run_import_bench_command(const Context& ctx, const ParsedArgs& args, double seconds) {
+  constexpr std::string_view kName = "peregrine bench import";
+  auto usage = [&](std::string_view message) {
+    ctx.err << kName << ": " << message << "\n";
+    return kExitUsage;
+  };
+  const auto& positional = args.positional();
+  if (positional.size() > 2) return usage("takes at most one FILE of blk-framed blocks");
+  bench::ImportBenchOptions o;
+  o.network = ctx.network_given ? ctx.network : consensus::Network::testnet3;
+  if (positional.size() == 2) {
+    if (!ctx.network_given) return usage("give --network for FILE (its blocks' magic must match)");
+    o.file = positional[1];
+  } else {
+    auto file = bench::default_import_file(o.network);
+    if (!file)
+      return usage(fmt::format("no default file for --network={}: give FILE",
+                               consensus::to_string(o.network)));
+    o.file = *file;
+  }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  auto threads = parse_uint_option(args, "threads", cores, 1, 1024);
+  if (!threads) return usage(threads.error().message);
+  auto runs = parse_uint_option(args, "runs", 3, 1, 100);
+  if (!runs) return usage(runs.error().message);
+  auto dbcache = parse_uint_option(args, "dbcache", 450, 0, 1 << 20);
+  if (!dbcache) return usage(dbcache.error().message);
+  if (auto av = args.value("assumevalid"); av && *av != "0") {
+    auto hash = Hash256::from_hex(*av);
+    if (!hash) return usage(fmt::format("--assumevalid: '{}' is neither 0 nor a block hash", *av));
+    o.assumevalid = *hash;
+  }
+  o.threads = static_cast<unsigned>(*threads);
+  o.runs = static_cast<unsigned>(*runs);
+  o.dbcache_bytes = static_cast<std::size_t>(*dbcache) << 20;
+  o.seconds = seconds;
+  o.json = args.has("json");
+  o.scratch = args.has("datadir") ? ctx.datadir : std::filesystem::temp_directory_path();
+  return bench::run_import_bench(ctx.out, ctx.err, o) ? kExitOk : kExitFailure;
+}
+
+} // namespace
 
 std::vector<OptionSpec> bench_options() {
   return {
       {"seconds", ArgKind::value, "S", "time spent on each measured phase (default 2)"},
       {"json", ArgKind::flag, "", "print the figures as one JSON object instead of a table"},
-      {"threads", ArgKind::value, "N", "verify: threads of the parallel run (default: one per core)"},
+      {"threads", ArgKind::value, "N",
+       "verify: threads of the parallel run; import: script-check threads (default: one per core)"},
+      {"runs", ArgKind::value, "N", "import: runs, each into a fresh temporary datadir (default 3)"},
+      {"dbcache", ArgKind::value, "MIB", "import: coins cache size in MiB (default 450)"},
+      {"assumevalid", ArgKind::value, "0|HASH",
+       "import: skip scripts of ancestors of HASH (default 0: check every script)"},
   };
 }
 
@@ -93,8 +146,10 @@ int run_bench_command(const Context& ctx, const ParsedArgs& args) {
                                         args.has("json"));
     return ok ? kExitOk : kExitFailure;
   }
+  if (name == "import") return run_import_bench_command(ctx, args, static_cast<double>(*seconds));
   ctx.err << fmt::format(
-      "peregrine bench: unknown benchmark '{}' (available: decode, verify, p2p, addrbook, headers, header-tree)\n",
+      "peregrine bench: unknown benchmark '{}' (available: decode, verify, p2p, addrbook, headers, "
+      "header-tree, import)\n",
       name);
   return kExitUsage;
 }
