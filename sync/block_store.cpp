@@ -1,5 +1,6 @@
 #include "sync/block_store.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -142,6 +143,7 @@ BlockStore::open(const std::filesystem::path& dir, const consensus::ChainParams&
     if (ec) break;
     store->disk_bytes_ += size;
     auto note = [&](Series& s, bool& seen, std::uint32_t n) {
+      s.sizes[n] = size;
       if (seen && n < s.file) return;
       seen = true;
       s.file = n;
@@ -218,6 +220,7 @@ std::expected<BlockPos, std::string> BlockStore::append(Series& s, ByteSpan payl
   }
   const BlockPos pos{s.file, static_cast<std::uint32_t>(s.size + kRecordPrefixSize)};
   s.size += record;
+  s.sizes[s.file] = s.size;
   s.dirty = true;
   disk_bytes_ += record;
   return pos;
@@ -307,6 +310,20 @@ std::expected<void, std::string> BlockStore::sync() {
     }
     dir_dirty_ = false;
   }
+  return {};
+}
+
+std::expected<void, std::string> BlockStore::remove(Series& s, std::uint32_t file) {
+  const std::string name = file_name(s.prefix, file);
+  if (file >= s.file) return std::unexpected(fmt::format("{}/{}: still being written, not removable", label_, name));
+  auto known = s.sizes.find(file);
+  if (known == s.sizes.end()) return {}; // never there, or removed already
+  std::error_code ec;
+  std::filesystem::remove(dir_ / name, ec);
+  if (ec) return std::unexpected(fmt::format("{}/{}: cannot remove: {}", label_, name, ec.message()));
+  disk_bytes_ -= std::min(disk_bytes_, known->second);
+  s.sizes.erase(known);
+  dir_dirty_ = true;
   return {};
 }
 

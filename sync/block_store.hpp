@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -77,8 +78,18 @@ public:
   // returns the same error.
   std::expected<void, std::string> sync();
 
-  // Bytes of every blk and rev file, for figures and --prune later.
+  // Bytes of every blk and rev file, for figures and --prune.
   std::uint64_t disk_bytes() const { return disk_bytes_; }
+
+  // --prune: deletes a blk or rev file below the one being written (never that one). The caller
+  // must first stop referring to its records durably. A file already gone is not an error.
+  std::expected<void, std::string> remove_block_file(std::uint32_t file) { return remove(blocks_, file); }
+  std::expected<void, std::string> remove_undo_file(std::uint32_t file) { return remove(undo_, file); }
+  std::uint32_t current_block_file() const { return blocks_.file; }
+  std::uint32_t current_undo_file() const { return undo_.file; }
+  // The files on disk, by number, with their sizes.
+  const std::map<std::uint32_t, std::uint64_t>& block_files() const { return blocks_.sizes; }
+  const std::map<std::uint32_t, std::uint64_t>& undo_files() const { return undo_.sizes; }
 
   const std::filesystem::path& dir() const { return dir_; }
 
@@ -90,12 +101,14 @@ private:
     std::uint64_t size = 0;  // its size
     int fd = -1;             // open for appending once written to
     bool dirty = false;      // written since the last sync
+    std::map<std::uint32_t, std::uint64_t> sizes; // every file of the series on disk
   };
 
   BlockStore(std::filesystem::path dir, std::string label, const wire::Magic& magic,
              std::uint32_t max_file_size);
   std::expected<BlockPos, std::string> append(Series& series, ByteSpan payload, const Hash256* checksum_key);
   std::expected<void, std::string> open_for_append(Series& series);
+  std::expected<void, std::string> remove(Series& series, std::uint32_t file);
   std::expected<Bytes, std::string> read_record(const char* prefix, BlockPos pos,
                                                 const Hash256* checksum_key) const;
   std::string where(const char* prefix, std::uint32_t file, std::uint64_t offset) const;

@@ -1,6 +1,7 @@
 #include "sync/chain_state.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -29,6 +30,14 @@ bool unspendable(const Bytes& script) {
   return script.size() > 10'000 || (!script.empty() && script[0] == 0x6a);
 }
 
+// Core's MIN_BLOCKS_TO_KEEP: --prune keeps the data and undo data of this many blocks below the tip.
+constexpr int kMinBlocksToKeep = 288;
+
+void note_top(std::map<std::uint32_t, int>& tops, std::uint32_t file, int height) {
+  auto [it, added] = tops.try_emplace(file, height);
+  if (!added) it->second = std::max(it->second, height);
+}
+
 std::string where(const HeaderEntry& e) { return fmt::format("block {} ({})", e.height, e.hash->to_hex()); }
 
 } // namespace
@@ -42,6 +51,10 @@ ChainState::ChainState(HeaderTree& tree, HeaderStore& headers, BlockStore& block
 }
 
 std::expected<void, std::string> ChainState::init() {
+  tree_.for_each([&](const HeaderEntry& e) {
+    if (e.have_data()) note_top(block_file_top_, e.data_pos.file, e.height);
+    if (e.have_undo()) note_top(undo_file_top_, e.undo_pos.file, e.height);
+  });
   // A database that has never been written holds the set of genesis alone (its coinbase is unspendable).
   if (utxo_.best_block().is_zero()) {
     tip_ = &tree_.genesis();
@@ -85,10 +98,13 @@ std::expected<void, std::string> ChainState::process_block(std::shared_ptr<const
     return {};
   }
   const HeaderEntry& entry = *accepted->entry;
-  if (!entry.have_data()) {
+  // When pruning, a block connected already is not stored again: it was pruned.
+  const bool pruned = options_.prune_target_bytes != 0 && tip_->ancestor(entry.height) == &entry;
+  if (!entry.have_data() && !pruned) {
     auto pos = blocks_.write_block(raw);
     if (!pos) return std::unexpected(pos.error());
     tree_.set_data_pos(entry, DataPos{pos->file, pos->offset});
+    note_top(block_file_top_, pos->file, entry.height);
     const HeaderEntry* changed[] = {&entry};
     if (auto w = headers_.write(changed); !w) return w;
   }
@@ -294,6 +310,7 @@ std::expected<void, std::string> ChainState::commit(Pending& pending) {
   auto pos = blocks_.write_undo(encode_undo(pending.undo), *entry.prev->hash); // Core checksums with the parent's hash
   if (!pos) return std::unexpected(pos.error());
   tree_.set_undo_pos(entry, DataPos{pos->file, pos->offset});
+  note_top(undo_file_top_, pos->file, entry.height);
   const HeaderEntry* changed[] = {&entry};
   if (auto w = headers_.write(changed); !w) return std::unexpected(w.error());
   tip_ = &entry;
@@ -329,7 +346,7 @@ std::expected<void, std::string> ChainState::unapply(const wire::Block& block, c
 std::expected<void, std::string> ChainState::disconnect_tip() {
   const HeaderEntry& entry = *tip_;
   if (!entry.prev) return std::unexpected("cannot disconnect the genesis block");
-  if (!entry.have_undo()) return std::unexpected(fmt::format("no undo data for {}", where(entry)));
+  if (!entry.have_undo()) return std::unexpected(fmt::format("no undo data for {} (pruned?)", where(entry)));
   auto block = read_block(entry);
   if (!block) return std::unexpected(block.error());
   auto raw_undo = blocks_.read_undo(BlockPos{entry.undo_pos.file, entry.undo_pos.offset}, *entry.prev->hash);
@@ -345,7 +362,7 @@ std::expected<void, std::string> ChainState::disconnect_tip() {
 
 std::expected<void, std::string> ChainState::maybe_flush() {
   if (cache_.memory_usage() > options_.dbcache_bytes ||
-      std::chrono::steady_clock::now() - last_flush_ > options_.flush_interval)
+      std::chrono::steady_clock::now() - last_flush_ > options_.flush_interval || prune_due())
     return flush();
   return {};
 }
@@ -358,6 +375,83 @@ std::expected<void, std::string> ChainState::flush() {
   if (auto f = cache_.flush(*tip_->hash); !f) return f;
   last_flush_ = std::chrono::steady_clock::now();
   ++stats_.flushes;
+  return prune(); // only now: the database no longer needs the blocks below its tip replayed
+}
+
+namespace {
+
+// A file --prune may delete: below the one being written, holding nothing of the last blocks.
+struct PruneCandidate {
+  int top = -1; // its highest block; -1 if it holds none we know of
+  bool undo = false;
+  std::uint32_t file = 0;
+  std::uint64_t bytes = 0;
+};
+
+std::vector<PruneCandidate> prune_candidates(const std::map<std::uint32_t, std::uint64_t>& files,
+                                             std::uint32_t current, const std::map<std::uint32_t, int>& tops,
+                                             int last_prunable, bool undo) {
+  std::vector<PruneCandidate> out;
+  for (const auto& [file, bytes] : files) {
+    if (file >= current) break;
+    auto top = tops.find(file);
+    const int height = top == tops.end() ? -1 : top->second;
+    if (height <= last_prunable) out.push_back({height, undo, file, bytes});
+  }
+  return out;
+}
+
+} // namespace
+
+bool ChainState::prune_due() const {
+  if (options_.prune_target_bytes == 0 || blocks_.disk_bytes() <= options_.prune_target_bytes) return false;
+  const int last_prunable = tip_->height - kMinBlocksToKeep;
+  return !prune_candidates(blocks_.block_files(), blocks_.current_block_file(), block_file_top_, last_prunable, false)
+              .empty() ||
+         !prune_candidates(blocks_.undo_files(), blocks_.current_undo_file(), undo_file_top_, last_prunable, true)
+              .empty();
+}
+
+std::expected<void, std::string> ChainState::prune() {
+  if (!prune_due()) return {};
+  const int last_prunable = tip_->height - kMinBlocksToKeep;
+  auto candidates =
+      prune_candidates(blocks_.block_files(), blocks_.current_block_file(), block_file_top_, last_prunable, false);
+  auto undo = prune_candidates(blocks_.undo_files(), blocks_.current_undo_file(), undo_file_top_, last_prunable, true);
+  candidates.insert(candidates.end(), undo.begin(), undo.end());
+  std::stable_sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.top < b.top; });
+  // Oldest blocks first, until under the target.
+  std::set<std::uint32_t> blk_files, rev_files;
+  std::uint64_t left = blocks_.disk_bytes();
+  for (const auto& c : candidates) {
+    if (left <= options_.prune_target_bytes) break;
+    (c.undo ? rev_files : blk_files).insert(c.file);
+    left -= std::min(left, c.bytes);
+  }
+  // The header store forgets the records first, durably; then the files go. A crash in between
+  // leaves files nothing refers to, never a reference to a missing file.
+  std::vector<const HeaderEntry*> changed;
+  tree_.for_each([&](const HeaderEntry& e) {
+    std::uint8_t gone = 0;
+    if (e.have_data() && blk_files.contains(e.data_pos.file)) gone |= kHaveData;
+    if (e.have_undo() && rev_files.contains(e.undo_pos.file)) gone |= kHaveUndo;
+    if (!gone) return;
+    tree_.clear_data(e, gone);
+    changed.push_back(&e);
+  });
+  if (auto w = headers_.write(changed); !w) return w;
+  if (auto s = headers_.sync(); !s) return s;
+  for (const std::uint32_t file : blk_files) {
+    if (auto r = blocks_.remove_block_file(file); !r) return r;
+    block_file_top_.erase(file);
+  }
+  for (const std::uint32_t file : rev_files) {
+    if (auto r = blocks_.remove_undo_file(file); !r) return r;
+    undo_file_top_.erase(file);
+  }
+  stats_.files_pruned += blk_files.size() + rev_files.size();
+  log_.info(kLog, "pruned {} block and {} undo files below height {}", blk_files.size(), rev_files.size(),
+            last_prunable + 1);
   return {};
 }
 

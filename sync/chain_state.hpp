@@ -12,6 +12,7 @@
 #include <deque>
 #include <expected>
 #include <future>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ struct ChainStateOptions {
   // Blocks applied to the coins ahead of their script verdicts; 1 checks each block's scripts before
   // the next block's coins (no overlap). Bounds the blocks and spent outputs held.
   std::size_t script_lookahead = 16;
+  // --prune: blk and rev files are deleted, oldest blocks first, to keep them under this many bytes
+  // (0: keep every block); never the last 288 blocks' data, which reorgs need.
+  std::uint64_t prune_target_bytes = 0;
 };
 
 struct InvalidBlock {
@@ -54,6 +58,7 @@ struct ChainStats {
   std::uint64_t inputs = 0;
   std::uint64_t flushes = 0;
   std::uint64_t scripts_skipped_blocks = 0; // under assumevalid
+  std::uint64_t files_pruned = 0;
 };
 
 class ChainState {
@@ -113,6 +118,9 @@ private:
   // is marked invalid and the cache rolled back to its parent.
   std::expected<bool, std::string> settle(Wait wait);
   std::expected<void, std::string> commit(Pending& pending);
+  // --prune: whether a file could go now, and deleting files (after a flush) until under target.
+  bool prune_due() const;
+  std::expected<void, std::string> prune();
   std::expected<void, std::string> disconnect_tip();
   // Reverses the first tx_count transactions of block (outputs removed, spent coins restored).
   std::expected<void, std::string> unapply(const wire::Block& block, const BlockUndo& undo, std::size_t tx_count);
@@ -137,6 +145,9 @@ private:
   std::shared_ptr<const wire::Block> received_block_;
   const HeaderEntry* tip_;
   std::vector<InvalidBlock> invalid_;
+  // The highest block whose data (undo data) each blk (rev) file holds: what --prune decides by.
+  std::map<std::uint32_t, int> block_file_top_;
+  std::map<std::uint32_t, int> undo_file_top_;
   ChainStats stats_;
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };

@@ -219,6 +219,10 @@ void HeaderTree::restore_data(const HeaderEntry& entry, std::uint8_t flags, Data
   e.undo_pos = undo;
 }
 
+void HeaderTree::clear_data(const HeaderEntry& entry, std::uint8_t flags) {
+  const_cast<HeaderEntry&>(entry).data_flags &= static_cast<std::uint8_t>(~flags);
+}
+
 std::vector<const HeaderEntry*> HeaderTree::invalidate(const HeaderEntry& entry) {
   std::vector<const HeaderEntry*> changed;
   for (auto& [hash, e] : entries_) {

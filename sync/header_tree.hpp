@@ -87,6 +87,11 @@ public:
   void set_data_pos(const HeaderEntry& entry, DataPos pos);
   void set_undo_pos(const HeaderEntry& entry, DataPos pos);
   void restore_data(const HeaderEntry& entry, std::uint8_t flags, DataPos data, DataPos undo);
+  // --prune deleted the file holding its block (kHaveData) or undo data (kHaveUndo).
+  void clear_data(const HeaderEntry& entry, std::uint8_t flags);
+  template <class Fn> void for_each(Fn&& fn) const {
+    for (const auto& [hash, entry] : entries_) fn(entry);
+  }
   // A block broke a rule: it and every descendant become failed, and the best header moves to
   // the most-work valid one left. Returns the entries changed (to persist).
   std::vector<const HeaderEntry*> invalidate(const HeaderEntry& entry);

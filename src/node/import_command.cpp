@@ -18,6 +18,8 @@ namespace {
 namespace json = util::json;
 using Clock = std::chrono::steady_clock;
 constexpr std::string_view kName = "peregrine import";
+// Core's MIN_DISK_SPACE_FOR_BLOCK_FILES: room for the last 288 blocks of 4 MB with their undo data.
+constexpr std::uint64_t kMinPruneMiB = 550;
 
 // Set by SIGINT/SIGTERM: the import stops between blocks, flushes, and reports.
 volatile std::sig_atomic_t g_stop = 0;
@@ -36,6 +38,11 @@ std::expected<std::vector<std::filesystem::path>, std::string> prepare_reindex(c
   const fs::path old_blocks = datadir / "blocks.reindex";
   if (!fs::exists(old_blocks)) {
     if (!fs::exists(datadir / "blocks")) return std::unexpected(fmt::format("{} has no blocks folder to reindex", datadir.string()));
+    // Pruning deletes the oldest files first: without blk00000.dat the chain cannot be rebuilt.
+    if (!fs::exists(datadir / "blocks" / sync::block_file_name(0)) && !fs::is_empty(datadir / "blocks", ec))
+      return std::unexpected(fmt::format("{}: block files were pruned, so a reindex cannot rebuild the chain from "
+                                         "them; import the blocks into a new datadir instead",
+                                         datadir.string()));
     fs::rename(datadir / "blocks", old_blocks, ec);
   } else {
     fs::remove_all(datadir / "blocks", ec);
@@ -62,6 +69,8 @@ std::vector<OptionSpec> import_options() {
        "skip scripts of ancestors of this block (default: the network's; 0 checks every script)"},
       {"script-lookahead", ArgKind::value, "N",
        "blocks whose coins are updated while earlier blocks' scripts are checked (default 16; 1: none)"},
+      {"prune", ArgKind::value, "MIB",
+       "delete the oldest block and undo files to stay under MIB (at least 550; default 0: keep all)"},
       {"reindex", ArgKind::flag, "",
        "rebuild headers and UTXO set from the datadir's own block files (after corruption)"},
   };
@@ -80,6 +89,11 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
   auto lookahead = parse_uint_option(args, "script-lookahead", 16, 1, 1024);
   if (!lookahead) return fail(ctx, lookahead.error().message);
   options.script_lookahead = *lookahead;
+  auto prune = parse_uint_option(args, "prune", 0, 0, 1ull << 40);
+  if (!prune) return fail(ctx, prune.error().message);
+  if (*prune != 0 && *prune < kMinPruneMiB)
+    return fail(ctx, fmt::format("--prune={} is below the minimum of {} MiB", *prune, kMinPruneMiB));
+  options.prune_target_bytes = *prune << 20;
   if (auto av = args.value("assumevalid")) {
     if (*av == "0") {
       options.assumevalid = false;
@@ -152,6 +166,8 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
   out.set("blocks_per_second", seconds > 0 ? static_cast<double>(chain.stats().blocks_connected) / seconds : 0.0);
   out.set("inputs_per_second", seconds > 0 ? static_cast<double>(chain.stats().inputs - inputs0) / seconds : 0.0);
   out.set("utxo_disk_bytes", stores->utxo->disk_bytes());
+  out.set("block_files_disk_bytes", stores->blocks->disk_bytes());
+  out.set("files_pruned", chain.stats().files_pruned);
   ctx.out << out.dump_pretty() << "\n";
   return chain.invalid_blocks().empty() && !g_stop ? kExitOk : kExitFailure;
 }

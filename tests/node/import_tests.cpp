@@ -114,3 +114,24 @@ TEST_CASE("import: without files or --reindex it is a usage error") {
   CHECK(r.code != 0);
   CHECK(r.err.find("--reindex") != std::string::npos);
 }
+
+TEST_CASE("import: --prune has Core's 550 MiB floor, and a pruned datadir refuses --reindex") {
+  test::TempDir datadir("peregrine-import-prune");
+  auto low = run(import_args(datadir, {"--prune=549", kRegtestBlocks}));
+  CHECK(low.code != 0);
+  CHECK(low.err.find("550") != std::string::npos);
+
+  auto ok = run(import_args(datadir, {"--prune=550", kRegtestBlocks}));
+  REQUIRE_MESSAGE(ok.code == 0, ok.err);
+  CHECK(field(summary(ok), "files_pruned") == "0"); // 206 small blocks are far below the target
+  const std::string before = stats_of(datadir);
+
+  // As pruning leaves it: the oldest file gone. Nothing is touched by the refused reindex.
+  std::filesystem::copy_file(datadir.path / "blocks" / "blk00000.dat", datadir.path / "blk00000.keep");
+  std::filesystem::remove(datadir.path / "blocks" / "blk00000.dat");
+  std::ofstream(datadir.path / "blocks" / "blk00001.dat") << "x";
+  auto reindex = run(import_args(datadir, {"--reindex"}));
+  CHECK(reindex.code != 0);
+  CHECK(reindex.err.find("pruned") != std::string::npos);
+  CHECK(stats_of(datadir) == before);
+}

@@ -36,7 +36,11 @@ struct Node {
   std::unique_ptr<sync::HeaderTree> tree;
   std::unique_ptr<sync::ChainState> chain;
 
-  explicit Node(const consensus::ChainParams& p = regtest(), sync::ChainStateOptions o = {}) : params(p), options(o) {
+  std::uint32_t max_file_size = sync::kDefaultMaxBlockFileSize;
+
+  explicit Node(const consensus::ChainParams& p = regtest(), sync::ChainStateOptions o = {},
+                std::uint32_t file_size = sync::kDefaultMaxBlockFileSize)
+      : params(p), options(o), max_file_size(file_size) {
     options.par = 1;
     open();
   }
@@ -50,7 +54,7 @@ struct Node {
   }
   void open() {
     headers = std::move(sync::HeaderStore::open(dir / "headers", params).value());
-    blocks = std::move(sync::BlockStore::open(dir / "blocks", params).value());
+    blocks = std::move(sync::BlockStore::open(dir / "blocks", params, max_file_size).value());
     utxo = std::move(sync::UtxoDb::open(dir / "chainstate", params).value());
     tree = std::make_unique<sync::HeaderTree>(params);
     REQUIRE(headers->load_into(*tree).has_value());
@@ -260,6 +264,46 @@ TEST_CASE("chain state: a restart after unflushed work resumes from the last flu
   node.open(); // replays the stored blocks past the database's block
   CHECK(node.chain->tip().height == 112);
   CHECK(node.utxo_set() == b.expected);
+}
+
+TEST_CASE("chain state: --prune deletes the oldest files, keeps the last 288 blocks, and survives a restart") {
+  Builder b = spending_chain();
+  for (int i = 0; i < 300; ++i) b.add(); // 412
+  sync::ChainStateOptions pruning;
+  pruning.prune_target_bytes = 1; // prune all it may
+  Node node(regtest(), pruning, 4096); // a few dozen blocks per file
+  node.feed(b.blocks);
+  REQUIRE(node.chain->tip().height == 412);
+  CHECK(node.utxo_set() == b.expected);
+  CHECK(node.chain->stats().files_pruned > 0);
+  auto at = [&](int h) { return node.tree->best().ancestor(h); };
+  auto check_kept = [&] {
+    for (int h = 412 - 287; h <= 412; ++h) {
+      CHECK(at(h)->have_data());
+      CHECK(at(h)->have_undo());
+    }
+    CHECK(!at(1)->have_data());
+    CHECK(!at(1)->have_undo());
+    CHECK(!std::filesystem::exists(node.dir / "blocks" / "blk00000.dat"));
+    CHECK(!std::filesystem::exists(node.dir / "blocks" / "rev00000.dat"));
+  };
+  check_kept();
+  // A block connected before is not stored again.
+  node.feed(b.blocks[0]);
+  CHECK(!at(1)->have_data());
+
+  node.close();
+  node.open();
+  CHECK(node.chain->tip().height == 412);
+  check_kept();
+  CHECK(node.utxo_set() == b.expected);
+
+  // Reorgs within the kept blocks still work.
+  Builder fork = Builder::fork(b, 405, 77);
+  for (int i = 0; i < 10; ++i) fork.add(); // 415
+  node.feed(std::vector(fork.blocks.begin() + 405, fork.blocks.end()));
+  CHECK(node.chain->tip().height == 415);
+  CHECK(node.utxo_set() == fork.expected);
 }
 
 TEST_CASE("chain state: the shared regtest chain (segwit spends) connects with every script checked") {
