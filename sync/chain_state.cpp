@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "consensus/block_inputs.hpp"
+#include "consensus/pow.hpp"
 #include "consensus/script_flags_for_block.hpp"
 #include "wire/codec.hpp"
 
@@ -30,6 +31,8 @@ bool unspendable(const Bytes& script) {
   return script.size() > 10'000 || (!script.empty() && script[0] == 0x6a);
 }
 
+// Core: assumevalid skips scripts only of blocks this far (in work) behind the best header.
+constexpr std::int64_t kAssumeValidMinimumLead = 60 * 60 * 24 * 7 * 2;
 // Core's MIN_BLOCKS_TO_KEEP: --prune keeps the data and undo data of this many blocks below the tip.
 constexpr int kMinBlocksToKeep = 288;
 
@@ -158,8 +161,14 @@ bool ChainState::skip_scripts(const HeaderEntry& entry) const {
   if (!options_.assumevalid || !options_.assumevalid_block || options_.assumevalid_block->is_zero()) return false;
   const HeaderEntry* assumed = tree_.find(*options_.assumevalid_block);
   if (!assumed || !assumed->valid() || assumed->ancestor(entry.height) != &entry) return false;
-  // Only on a chain with the minimum chain work: a peer cannot make a low-work chain skip scripts.
-  return !(tree_.best().chain_work < consensus::ArithU256::from_hash(params_.minimum_chain_work));
+  // Core's conditions: the assumed block is on the best header chain, that chain has the minimum
+  // chain work, and it is at least two weeks of work past this block, so a peer can neither make a
+  // low-work chain skip scripts nor hide a bad block just behind the assumed one.
+  const HeaderEntry& best = tree_.best();
+  if (best.ancestor(assumed->height) != assumed) return false;
+  if (best.chain_work < consensus::ArithU256::from_hash(params_.minimum_chain_work)) return false;
+  return consensus::proof_equivalent_time(best.chain_work, entry.chain_work, best.bits, params_.pow_target_spacing) >
+         kAssumeValidMinimumLead;
 }
 
 void ChainState::mark_invalid(const HeaderEntry& entry, std::string reason) {

@@ -1,6 +1,7 @@
 #include "consensus/pow.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace peregrine::consensus {
 namespace {
@@ -56,6 +57,18 @@ ArithU256 block_proof(std::uint32_t bits) {
   // 2^256 / (target + 1) does not fit in 256 bits; (2^256 - target - 1) / (target + 1) + 1 does,
   // and 2^256 - target - 1 is ~target.
   return ~t.value / (t.value + ArithU256(1)) + ArithU256(1);
+}
+
+std::int64_t proof_equivalent_time(const ArithU256& to_work, const ArithU256& from_work, std::uint32_t tip_bits,
+                                   std::int64_t target_spacing) {
+  const ArithU256 tip_proof = block_proof(tip_bits);
+  if (tip_proof.is_zero() || target_spacing <= 0) return 0;
+  const bool ahead = to_work >= from_work;
+  ArithU256 r = ahead ? to_work - from_work : from_work - to_work;
+  r = r * ArithU256(static_cast<std::uint64_t>(target_spacing)) / tip_proof;
+  const std::int64_t seconds =
+      r.bits() > 63 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(r.low64());
+  return ahead ? seconds : -seconds;
 }
 
 std::optional<std::uint32_t> next_work_required(const HeaderAncestry& chain, int parent_height,

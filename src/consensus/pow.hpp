@@ -23,6 +23,12 @@ bool check_proof_of_work(const Hash256& hash, std::uint32_t bits, const ChainPar
 // zero or overflowing (Core's GetBlockProof).
 ArithU256 block_proof(std::uint32_t bits);
 
+// Seconds the chain work between two blocks would take at the tip's difficulty and the target
+// spacing (Core's GetBlockProofEquivalentTime): positive when `to` has more work. Saturates at
+// +-INT64_MAX; zero when the tip's bits prove no work.
+std::int64_t proof_equivalent_time(const ArithU256& to_work, const ArithU256& from_work, std::uint32_t tip_bits,
+                                   std::int64_t target_spacing);
+
 // What retargeting reads of the chain a new header extends. Heights are absolute.
 class HeaderAncestry {
 public:

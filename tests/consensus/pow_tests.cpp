@@ -4,6 +4,8 @@
 // walk-back, testnet4's BIP94 base, regtest without retargeting) on synthetic ancestries.
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include <string>
 
 #include "consensus/chainparams.hpp"
@@ -31,6 +33,21 @@ std::uint32_t limit_bits(const ChainParams& p) {
 }
 
 } // namespace
+
+TEST_CASE("pow: proof-equivalent time is the work between two blocks in seconds at the tip's difficulty") {
+  const ArithU256 per_block = block_proof(0x1d00ffff);
+  const ArithU256 from = per_block * 1000u;
+  const ArithU256 to = from + per_block * 2016u;
+  CHECK(proof_equivalent_time(to, from, 0x1d00ffff, 600) == 2016 * 600);
+  CHECK(proof_equivalent_time(from, to, 0x1d00ffff, 600) == -2016 * 600);
+  CHECK(proof_equivalent_time(to, to, 0x1d00ffff, 600) == 0);
+  // At a tip four times as hard, the same work is a quarter of the time.
+  CHECK(proof_equivalent_time(to, from, 0x1c3fffc0, 600) == 2016 * 600 / 4);
+  CHECK(proof_equivalent_time(to, from, 0, 600) == 0); // bits proving nothing
+  ArithU256 huge(1);
+  huge <<= 200;
+  CHECK(proof_equivalent_time(huge, ArithU256(), 0x207fffff, 600) == std::numeric_limits<std::int64_t>::max());
+}
 
 TEST_CASE("pow: the work a header proves") {
   CHECK(block_proof(0x1d00ffff) == ArithU256(0x100010001ULL)); // genesis: chainwork 0x100010001

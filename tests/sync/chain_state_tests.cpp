@@ -306,6 +306,33 @@ TEST_CASE("chain state: --prune deletes the oldest files, keeps the last 288 blo
   CHECK(node.utxo_set() == fork.expected);
 }
 
+TEST_CASE("chain state: assumevalid skips scripts only of blocks two weeks of work behind the best header") {
+  // Bad scripts at 150 and 190; the best header, the assumed-valid block, is at 2,200. Regtest
+  // blocks all prove the same work, so two weeks is 2,016 blocks: 150 is further behind, 190 not.
+  Builder b;
+  auto bad_spend = [&](int coinbase_height) {
+    auto tx = spend_tx(b.coinbase_of(coinbase_height), b.coinbase_value(coinbase_height), 0);
+    tx.inputs[0].script_sig = {0x6a};
+    return tx;
+  };
+  while (b.height() < 149) b.add();
+  b.add({bad_spend(1)}); // 150
+  while (b.height() < 189) b.add();
+  b.add({bad_spend(2)}); // 190
+  while (b.height() < 2200) b.add();
+
+  sync::ChainStateOptions options;
+  options.assumevalid_block = wire::block_hash(b.tip());
+  Node node(regtest(), options);
+  for (const auto& block : b.blocks) REQUIRE(node.tree->accept(block.header, block.header.time).has_value()); // header sync
+  node.feed(b.blocks);
+  CHECK(node.chain->tip().height == 189);
+  REQUIRE(!node.chain->invalid_blocks().empty()); // 190, then its descendants as they come
+  CHECK(node.chain->invalid_blocks()[0].height == 190);
+  CHECK(node.chain->invalid_blocks()[0].reason.starts_with("mandatory-script-verify-flag-failed"));
+  CHECK(node.chain->stats().scripts_skipped_blocks == 2200 - 2016 - 1);
+}
+
 TEST_CASE("chain state: the shared regtest chain (segwit spends) connects with every script checked") {
   Bytes file = load_shared("chain/regtest_blocks_0_206.blk");
   sync::ChainStateOptions all;
