@@ -10,6 +10,7 @@
 
 #include "node/commands.hpp"
 #include "sync/block_import.hpp"
+#include "util/datadir_lock.hpp"
 #include "util/json.hpp"
 
 namespace peregrine::node {
@@ -103,6 +104,10 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
       options.assumevalid_block = *hash;
     }
   }
+
+  // Before anything in the datadir is touched, --reindex's moves included.
+  auto lock = util::DatadirLock::acquire(ctx.datadir);
+  if (!lock) return fail(ctx, lock.error());
 
   std::vector<std::filesystem::path> files;
   if (args.has("reindex")) {

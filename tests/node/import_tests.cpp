@@ -10,6 +10,7 @@
 #include "sync/utxo_db.hpp"
 #include "temp_dir.hpp"
 #include "test_data.hpp"
+#include "util/datadir_lock.hpp"
 #include "wire/blk_file.hpp"
 #include "wire/codec.hpp"
 
@@ -134,4 +135,14 @@ TEST_CASE("import: --prune has Core's 550 MiB floor, and a pruned datadir refuse
   CHECK(reindex.code != 0);
   CHECK(reindex.err.find("pruned") != std::string::npos);
   CHECK(stats_of(datadir) == before);
+}
+
+TEST_CASE("import: a datadir in use by another process is refused before anything is touched") {
+  test::TempDir datadir("peregrine-import-locked");
+  auto held = util::DatadirLock::acquire(datadir.path);
+  REQUIRE(held.has_value());
+  auto r = run(import_args(datadir, {kRegtestBlocks}));
+  CHECK(r.code != 0);
+  CHECK(r.err.find("in use by another peregrine process") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(datadir.path / "chainstate"));
 }
