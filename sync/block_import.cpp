@@ -58,34 +58,46 @@ std::expected<std::optional<ByteSpan>, std::string> BlkFileReader::next() {
   return ByteSpan(block_);
 }
 
-std::expected<void, std::string> BlockImporter::add(ByteSpan first) {
-  // A work list, not recursion: a file in reverse order would otherwise nest as deep as it is long.
-  std::vector<Bytes> todo;
-  todo.emplace_back(first.begin(), first.end());
-  while (!todo.empty()) {
-    Bytes raw = std::move(todo.back());
-    todo.pop_back();
-    auto block = wire::from_bytes<wire::Block>(raw);
-    if (!block) {
-      ++counts_.undecodable;
-      continue;
-    }
-    const Hash256 hash = wire::block_hash(block->header);
-    if (const auto* known = tree_.find(hash); known && known->have_data()) {
-      ++counts_.already_stored;
-      continue;
-    }
-    const Hash256 parent = block->header.prev_block;
-    consensus::HeaderError header_error{};
-    if (auto r = chain_.process_block(std::make_shared<const wire::Block>(std::move(*block)), raw, &header_error); !r)
-      return r;
-    if (header_error == consensus::HeaderError::prev_blk_not_found) {
-      waiting_.emplace(parent, std::move(raw));
-      continue;
-    }
-    auto [begin, end] = waiting_.equal_range(hash);
-    for (auto it = begin; it != end; ++it) todo.push_back(std::move(it->second));
+std::expected<std::optional<Hash256>, std::string> BlockImporter::add_one(ByteSpan raw, Bytes* owned) {
+  auto block = wire::from_bytes<wire::Block>(raw);
+  if (!block) {
+    ++counts_.undecodable;
+    return std::nullopt;
+  }
+  const Hash256 hash = wire::block_hash(block->header);
+  if (const auto* known = tree_.find(hash); known && known->have_data()) {
+    ++counts_.already_stored;
+    return std::nullopt;
+  }
+  const Hash256 parent = block->header.prev_block;
+  consensus::HeaderError header_error{};
+  if (auto r = chain_.process_block(std::make_shared<const wire::Block>(std::move(*block)), raw, &header_error); !r)
+    return std::unexpected(r.error());
+  if (header_error == consensus::HeaderError::prev_blk_not_found) {
+    waiting_.emplace(parent, owned ? std::move(*owned) : Bytes(raw.begin(), raw.end()));
+    return std::nullopt;
+  }
+  return hash;
+}
+
+std::expected<void, std::string> BlockImporter::add(ByteSpan raw) {
+  // The file's block is used in place; only blocks that must wait are copied. Their descendants
+  // go through a work list, not recursion: a file in reverse order would nest as deep as it is long.
+  auto first = add_one(raw, nullptr);
+  if (!first) return std::unexpected(first.error());
+  std::vector<Hash256> unblocked;
+  if (*first) unblocked.push_back(**first);
+  while (!unblocked.empty()) {
+    auto [begin, end] = waiting_.equal_range(unblocked.back());
+    unblocked.pop_back();
+    std::vector<Bytes> children;
+    for (auto it = begin; it != end; ++it) children.push_back(std::move(it->second));
     waiting_.erase(begin, end);
+    for (auto& child : children) {
+      auto added = add_one(child, &child);
+      if (!added) return std::unexpected(added.error());
+      if (*added) unblocked.push_back(**added);
+    }
   }
   return {};
 }

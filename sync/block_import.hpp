@@ -75,6 +75,10 @@ public:
   std::size_t waiting() const { return waiting_.size(); }
 
 private:
+  // One block; its hash when it was processed (so blocks waiting for it may follow). owned: the
+  // caller's copy of raw, moved into the waiting list if the block must wait.
+  std::expected<std::optional<Hash256>, std::string> add_one(ByteSpan raw, Bytes* owned);
+
   ChainState& chain_;
   const HeaderTree& tree_;
   ImportCounts counts_;

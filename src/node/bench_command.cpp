@@ -49,11 +49,10 @@ int run_import_bench_command(const Context& ctx, const ParsedArgs& args, double 
   if (!runs) return usage(runs.error().message);
   auto dbcache = parse_uint_option(args, "dbcache", 450, 0, 1 << 20);
   if (!dbcache) return usage(dbcache.error().message);
-  if (auto av = args.value("assumevalid"); av && *av != "0") {
-    auto hash = Hash256::from_hex(*av);
-    if (!hash) return usage(fmt::format("--assumevalid: '{}' is neither 0 nor a block hash", *av));
-    o.assumevalid = *hash;
-  }
+  auto assumevalid = parse_assumevalid_option(args); // default 0 here: every script checked
+  if (!assumevalid) return usage(assumevalid.error().message);
+  if (*assumevalid && !(*assumevalid)->is_zero()) o.assumevalid = **assumevalid;
+
   o.threads = static_cast<unsigned>(*threads);
   o.runs = static_cast<unsigned>(*runs);
   o.dbcache_bytes = static_cast<std::size_t>(*dbcache) << 20;

@@ -92,6 +92,15 @@ std::expected<std::uint64_t, UsageError> parse_uint_option(const ParsedArgs& arg
   return v;
 }
 
+std::expected<std::optional<Hash256>, UsageError> parse_assumevalid_option(const ParsedArgs& args) {
+  auto text = args.value("assumevalid");
+  if (!text) return std::nullopt;
+  if (*text == "0") return Hash256{};
+  auto hash = Hash256::from_hex(*text);
+  if (!hash) return std::unexpected(UsageError{fmt::format("--assumevalid: '{}' is neither 0 nor a block hash", *text)});
+  return *hash;
+}
+
 std::string format_options(std::span<const OptionSpec> options) {
   std::string out;
   for (const auto& o : options) {

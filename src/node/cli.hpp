@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/hash256.hpp"
+
 namespace peregrine::node {
 
 enum class ArgKind {
@@ -53,6 +55,9 @@ std::expected<std::uint64_t, UsageError> parse_uint_option(const ParsedArgs& arg
                                                            std::string_view name,
                                                            std::uint64_t default_value,
                                                            std::uint64_t min, std::uint64_t max);
+
+// --assumevalid=0|HASH: nullopt when not given, a zero hash for 0 (check every script).
+std::expected<std::optional<Hash256>, UsageError> parse_assumevalid_option(const ParsedArgs& args);
 
 // "  --name=METAVAR   help" lines for a help screen.
 std::string format_options(std::span<const OptionSpec> options);

@@ -95,15 +95,11 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
   if (*prune != 0 && *prune < kMinPruneMiB)
     return fail(ctx, fmt::format("--prune={} is below the minimum of {} MiB", *prune, kMinPruneMiB));
   options.prune_target_bytes = *prune << 20;
-  if (auto av = args.value("assumevalid")) {
-    if (*av == "0") {
-      options.assumevalid = false;
-    } else {
-      auto hash = Hash256::from_hex(*av);
-      if (!hash) return fail(ctx, fmt::format("--assumevalid: '{}' is neither 0 nor a block hash", *av));
-      options.assumevalid_block = *hash;
-    }
-  }
+  auto assumevalid = parse_assumevalid_option(args);
+  if (!assumevalid) return fail(ctx, assumevalid.error().message);
+  if (*assumevalid && (*assumevalid)->is_zero()) options.assumevalid = false;
+  else if (*assumevalid) options.assumevalid_block = **assumevalid;
+
 
   // Before anything in the datadir is touched, --reindex's moves included.
   auto lock = util::DatadirLock::acquire(ctx.datadir);
