@@ -113,6 +113,9 @@ public:
   PeerManager(const PeerManager&) = delete;
   PeerManager& operator=(const PeerManager&) = delete;
 
+  // The layer above, when it could not be given to the constructor (it needs this manager as its
+  // PeerControl). Before start().
+  void set_handler(MessageHandler* handler) { handler_ = handler; }
   void start();
   // Closes every connection and stops timers; io_context::run returns once all are gone.
   void stop();

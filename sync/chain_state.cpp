@@ -61,6 +61,7 @@ std::expected<void, std::string> ChainState::init() {
   // A database that has never been written holds the set of genesis alone (its coinbase is unspendable).
   if (utxo_.best_block().is_zero()) {
     tip_ = &tree_.genesis();
+    chain_tx_ = 1;
     return {};
   }
   const HeaderEntry* entry = tree_.find(utxo_.best_block());
@@ -69,6 +70,7 @@ std::expected<void, std::string> ChainState::init() {
                                        "datadir (import its block files again)",
                                        utxo_.best_block().to_hex(), entry ? "marks invalid" : "does not know"));
   tip_ = entry;
+  chain_tx_ = utxo_.chain_tx();
   return {};
 }
 
@@ -325,6 +327,7 @@ std::expected<void, std::string> ChainState::commit(Pending& pending) {
   tip_ = &entry;
   ++stats_.blocks_connected;
   stats_.transactions += pending.block->txs.size();
+  if (chain_tx_ != 0) chain_tx_ += pending.block->txs.size();
   stats_.inputs += pending.inputs;
   return {};
 }
@@ -364,6 +367,7 @@ std::expected<void, std::string> ChainState::disconnect_tip() {
   if (!undo) return std::unexpected(fmt::format("undo data of {} does not decode", where(entry)));
   if (auto u = unapply(*block, *undo, block->txs.size()); !u) return u;
   tip_ = entry.prev;
+  if (chain_tx_ != 0) chain_tx_ -= block->txs.size();
   ++stats_.blocks_disconnected;
   log_.info(kLog, "disconnected {}", where(entry));
   return {};
@@ -381,7 +385,7 @@ std::expected<void, std::string> ChainState::flush() {
   // Order matters: the database may only name a block whose data, undo and header are on disk.
   if (auto s = blocks_.sync(); !s) return s;
   if (auto s = headers_.sync(); !s) return s;
-  if (auto f = cache_.flush(*tip_->hash); !f) return f;
+  if (auto f = cache_.flush(*tip_->hash, chain_tx_); !f) return f;
   last_flush_ = std::chrono::steady_clock::now();
   ++stats_.flushes;
   return prune(); // only now: the database no longer needs the blocks below its tip replayed

@@ -95,6 +95,8 @@ public:
   void hold_script_checks(bool held) { checker_->hold(held); }
 
   const HeaderEntry& tip() const { return *tip_; }
+  // Transactions in the chain up to tip(), genesis included; 0 when unknown (an older database).
+  std::uint64_t chain_tx() const { return chain_tx_; }
   const std::vector<InvalidBlock>& invalid_blocks() const { return invalid_; }
   const ChainStats& stats() const { return stats_; }
   std::size_t cache_bytes() const { return cache_.memory_usage(); }
@@ -144,6 +146,7 @@ private:
   const HeaderEntry* received_entry_ = nullptr;
   std::shared_ptr<const wire::Block> received_block_;
   const HeaderEntry* tip_;
+  std::uint64_t chain_tx_ = 0;
   std::vector<InvalidBlock> invalid_;
   // The highest block whose data (undo data) each blk (rev) file holds: what --prune decides by.
   std::map<std::uint32_t, int> block_file_top_;

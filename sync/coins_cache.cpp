@@ -79,14 +79,14 @@ std::size_t CoinsCache::dirty_count() const {
   return n;
 }
 
-std::expected<void, std::string> CoinsCache::flush(const Hash256& best_block) {
+std::expected<void, std::string> CoinsCache::flush(const Hash256& best_block, std::uint64_t chain_tx) {
   std::vector<CoinChange> changes;
   changes.reserve(dirty_count());
   for (auto& [outpoint, e] : entries_) {
     if (!e.dirty) continue;
     changes.push_back(CoinChange{outpoint, std::move(e.coin)});
   }
-  if (auto written = db_.apply(changes, best_block); !written) {
+  if (auto written = db_.apply(changes, best_block, chain_tx); !written) {
     // The batch did not happen: put the coins back so memory still matches what was connected.
     for (auto& change : changes) entries_.at(change.outpoint).coin = std::move(change.coin);
     return written;

@@ -28,7 +28,7 @@ public:
   std::expected<std::optional<consensus::Coin>, std::string> spend(const wire::OutPoint& outpoint);
 
   // Writes all changes and the best block atomically, then empties the cache.
-  std::expected<void, std::string> flush(const Hash256& best_block);
+  std::expected<void, std::string> flush(const Hash256& best_block, std::uint64_t chain_tx = 0);
   std::size_t size() const { return entries_.size(); }
   std::size_t dirty_count() const;
   std::size_t memory_usage() const { return memory_; }

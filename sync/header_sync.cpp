@@ -36,6 +36,13 @@ const HeaderEntry* HeaderSync::best_known(peer::PeerId id) const {
   return it == sync_peers_.end() ? nullptr : it->second.best_known;
 }
 
+bool HeaderSync::awaiting_headers(std::chrono::milliseconds grace) const {
+  const auto now = config_.now();
+  for (const auto& [id, p] : sync_peers_)
+    if (p.awaiting && now - p.asked_at < grace) return true;
+  return false;
+}
+
 std::size_t HeaderSync::presync_memory() const {
   std::size_t total = 0;
   for (const auto& [id, p] : sync_peers_)

@@ -44,6 +44,9 @@ public:
   // The initial sync peer answered with its last headers: the best header is as good as theirs.
   bool caught_up() const { return caught_up_; }
   std::optional<peer::PeerId> sync_peer() const { return sync_peer_; }
+  // Some peer has left a getheaders unanswered for less than `grace` (longer counts as "nothing
+  // new": not every node answers an up-to-date locator).
+  bool awaiting_headers(std::chrono::milliseconds grace) const;
   // The most-work header a peer is known to have (null if none yet).
   const HeaderEntry* best_known(peer::PeerId id) const;
   std::size_t presync_memory() const;

@@ -14,6 +14,7 @@ namespace peregrine::sync {
 namespace {
 
 constexpr char kBestBlockKey[] = "B";
+constexpr char kChainTxKey[] = "T"; // 8 bytes, little endian
 constexpr char kCoinPrefix = 'C';
 constexpr std::uint32_t kFormatVersion = 1;
 
@@ -49,6 +50,9 @@ UtxoDb::open(const std::filesystem::path& dir, const consensus::ChainParams& par
   } else if (!status.IsNotFound()) {
     return std::unexpected(fmt::format("cannot read the UTXO database: {}", status.ToString()));
   }
+  std::string chain_tx;
+  if (utxo->db_->Get(leveldb::ReadOptions(), kChainTxKey, &chain_tx).ok() && chain_tx.size() == 8)
+    for (int i = 7; i >= 0; --i) utxo->chain_tx_ = (utxo->chain_tx_ << 8) | static_cast<std::uint8_t>(chain_tx[i]);
   return utxo;
 }
 
@@ -62,7 +66,8 @@ std::expected<std::optional<consensus::Coin>, std::string> UtxoDb::get(const wir
   return std::optional<consensus::Coin>(std::move(*coin));
 }
 
-std::expected<void, std::string> UtxoDb::apply(const std::vector<CoinChange>& changes, const Hash256& best_block) {
+std::expected<void, std::string> UtxoDb::apply(const std::vector<CoinChange>& changes, const Hash256& best_block,
+                                               std::uint64_t chain_tx) {
   leveldb::WriteBatch batch;
   for (const auto& change : changes) {
     if (change.coin) {
@@ -73,11 +78,16 @@ std::expected<void, std::string> UtxoDb::apply(const std::vector<CoinChange>& ch
     }
   }
   batch.Put(kBestBlockKey, leveldb::Slice(reinterpret_cast<const char*>(best_block.bytes.data()), 32));
+  char count[8];
+  for (int i = 0; i < 8; ++i) count[i] = static_cast<char>(chain_tx >> (8 * i));
+  if (chain_tx != 0) batch.Put(kChainTxKey, leveldb::Slice(count, 8));
+  else batch.Delete(kChainTxKey);
   leveldb::WriteOptions options;
   options.sync = true;
   leveldb::Status status = db_->Write(options, &batch);
   if (!status.ok()) return std::unexpected(fmt::format("cannot write the UTXO database: {}", status.ToString()));
   best_block_ = best_block;
+  chain_tx_ = chain_tx;
   return {};
 }
 

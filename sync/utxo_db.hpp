@@ -43,8 +43,13 @@ public:
   // Zero before the first batch (the set of no block, not even genesis: its coinbase is unspendable).
   const Hash256& best_block() const { return best_block_; }
 
-  // The changes and the new best block, atomically and durably.
-  std::expected<void, std::string> apply(const std::vector<CoinChange>& changes, const Hash256& best_block);
+  // Transactions in the chain up to the best block, genesis included (Core's nChainTx): what
+  // progress estimates count in. 0 when unknown (a database written without it).
+  std::uint64_t chain_tx() const { return chain_tx_; }
+  // The changes and the new best block (with its chain transaction count, when known), atomically
+  // and durably.
+  std::expected<void, std::string> apply(const std::vector<CoinChange>& changes, const Hash256& best_block,
+                                         std::uint64_t chain_tx = 0);
 
   // Every coin in key order, as Core's database cursor: txid bytes as stored, then the index's
   // VARINT bytes (not numeric order across VARINT lengths; utxo_stats sorts each txid's coins).
@@ -58,6 +63,7 @@ private:
   std::unique_ptr<leveldb::DB> db_;
   std::filesystem::path dir_;
   Hash256 best_block_;
+  std::uint64_t chain_tx_ = 0;
 };
 
 } // namespace peregrine::sync

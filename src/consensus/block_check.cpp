@@ -71,6 +71,24 @@ std::expected<void, BlockFailure> check_block(const wire::Block& block, const Ch
   return {};
 }
 
+std::optional<BlockError> find_mutation(const wire::Block& block, int height, const ChainParams& params) {
+  const wire::MerkleRoot merkle = wire::block_merkle_root(block);
+  if (merkle.root != block.header.merkle_root) return BlockError::bad_txnmrklroot;
+  if (merkle.mutated) return BlockError::bad_txns_duplicate;
+  if (height >= params.segwit_height) {
+    switch (wire::check_witness_commitment(block)) {
+    case wire::WitnessCommitment::absent:
+    case wire::WitnessCommitment::valid: return std::nullopt;
+    case wire::WitnessCommitment::bad_nonce: return BlockError::bad_witness_nonce_size;
+    case wire::WitnessCommitment::mismatch: return BlockError::bad_witness_merkle_match;
+    case wire::WitnessCommitment::unexpected_witness: return BlockError::unexpected_witness;
+    }
+  }
+  for (const auto& tx : block.txs)
+    if (tx.has_witness()) return BlockError::unexpected_witness;
+  return std::nullopt;
+}
+
 std::expected<void, BlockFailure> check_block_contextual(const wire::Block& block, const BlockContext& context,
                                                          const ChainParams& params) {
   // BIP113: after CSV, lock times compare with the parent's median time past, not the block's time.

@@ -10,6 +10,7 @@
 #include "node/check_headers_command.hpp"
 #include "node/decode_command.hpp"
 #include "node/import_command.hpp"
+#include "node/sync_command.hpp"
 #include "node/utxo_stats_command.hpp"
 #include "node/verify_block_command.hpp"
 
@@ -28,16 +29,10 @@ const std::vector<OptionSpec>& global_options() {
   return options;
 }
 
-// A subcommand whose issue has not landed yet: it says so instead of pretending to work.
-template <int Issue>
-int not_yet(const Context& ctx, const ParsedArgs&) {
-  ctx.err << fmt::format("peregrine: this command is not implemented yet (issue #{})\n", Issue);
-  return kExitFailure;
-}
-
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
-      {"sync", "", "download and validate the block chain from the P2P network", {}, 0, 0, not_yet<8>},
+      {"sync", "", "download and validate the block chain from the P2P network", sync_options(), 0, 0,
+       run_sync_command},
       {"import", "[FILE...]", "validate blocks from blk*.dat files into the datadir", import_options(), 0, 1024,
        run_import_command},
       {"verify-block", "BLOCK", "run every script of a block against the outputs it spends",

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "node/chain_options.hpp"
 #include "node/commands.hpp"
 #include "sync/block_import.hpp"
 #include "util/datadir_lock.hpp"
@@ -19,8 +20,6 @@ namespace {
 namespace json = util::json;
 using Clock = std::chrono::steady_clock;
 constexpr std::string_view kName = "peregrine import";
-// Core's MIN_DISK_SPACE_FOR_BLOCK_FILES: room for the last 288 blocks of 4 MB with their undo data.
-constexpr std::uint64_t kMinPruneMiB = 550;
 
 // Set by SIGINT/SIGTERM: the import stops between blocks, flushes, and reports.
 volatile std::sig_atomic_t g_stop = 0;
@@ -63,43 +62,17 @@ std::expected<std::vector<std::filesystem::path>, std::string> prepare_reindex(c
 } // namespace
 
 std::vector<OptionSpec> import_options() {
-  return {
-      {"dbcache", ArgKind::value, "MIB", "coins cache size in MiB (default 450; 0 flushes after every block)"},
-      {"par", ArgKind::value, "N", "script-check threads (default: one per core)"},
-      {"assumevalid", ArgKind::value, "0|HASH",
-       "skip scripts of ancestors of this block (default: the network's; 0 checks every script)"},
-      {"script-lookahead", ArgKind::value, "N",
-       "blocks whose coins are updated while earlier blocks' scripts are checked (default 16; 1: none)"},
-      {"prune", ArgKind::value, "MIB",
-       "delete the oldest block and undo files to stay under MIB (at least 550; default 0: keep all)"},
-      {"reindex", ArgKind::flag, "",
-       "rebuild headers and UTXO set from the datadir's own block files (after corruption)"},
-  };
+  std::vector<OptionSpec> options = chain_options();
+  options.push_back({"reindex", ArgKind::flag, "",
+                     "rebuild headers and UTXO set from the datadir's own block files (after corruption)"});
+  return options;
 }
 
 int run_import_command(const Context& ctx, const ParsedArgs& args) {
   const auto& params = consensus::chain_params(ctx.network);
-  auto dbcache = parse_uint_option(args, "dbcache", 450, 0, 1 << 20); // 0: flush after every block (tests)
-  if (!dbcache) return fail(ctx, dbcache.error().message);
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  auto par = parse_uint_option(args, "par", cores, 1, 1024);
-  if (!par) return fail(ctx, par.error().message);
-  sync::ChainStateOptions options;
-  options.dbcache_bytes = static_cast<std::size_t>(*dbcache) << 20;
-  options.par = static_cast<unsigned>(*par);
-  auto lookahead = parse_uint_option(args, "script-lookahead", 16, 1, 1024);
-  if (!lookahead) return fail(ctx, lookahead.error().message);
-  options.script_lookahead = *lookahead;
-  auto prune = parse_uint_option(args, "prune", 0, 0, 1ull << 40);
-  if (!prune) return fail(ctx, prune.error().message);
-  if (*prune != 0 && *prune < kMinPruneMiB)
-    return fail(ctx, fmt::format("--prune={} is below the minimum of {} MiB", *prune, kMinPruneMiB));
-  options.prune_target_bytes = *prune << 20;
-  auto assumevalid = parse_assumevalid_option(args);
-  if (!assumevalid) return fail(ctx, assumevalid.error().message);
-  if (*assumevalid && (*assumevalid)->is_zero()) options.assumevalid = false;
-  else if (*assumevalid) options.assumevalid_block = **assumevalid;
-
+  auto parsed = parse_chain_options(args);
+  if (!parsed) return fail(ctx, parsed.error().message);
+  const sync::ChainStateOptions options = *parsed;
 
   // Before anything in the datadir is touched, --reindex's moves included.
   auto lock = util::DatadirLock::acquire(ctx.datadir);

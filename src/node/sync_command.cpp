@@ -1,0 +1,235 @@
+#include "node/sync_command.hpp"
+
+#include <chrono>
+#include <optional>
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "addrbook/addr_book.hpp"
+#include "addrbook/addr_gossip.hpp"
+#include "addrbook/seeder.hpp"
+#include "node/chain_options.hpp"
+#include "node/commands.hpp"
+#include "node/peer_options.hpp"
+#include "node/sync_node.hpp"
+#include "node/sync_report.hpp"
+#include "peer/asio.hpp"
+#include "sync/sync_progress.hpp"
+#include "util/datadir_lock.hpp"
+
+namespace peregrine::node {
+namespace {
+
+namespace asio = peer::asio;
+using Clock = std::chrono::steady_clock;
+constexpr std::string_view kName = "peregrine sync";
+constexpr std::string_view kLog = "sync";
+// With no peer this long, and DNS seeds that gave nothing, the machine is probably offline.
+constexpr std::chrono::seconds kNoPeersWarning{30};
+
+int fail(const Context& ctx, std::string_view message) {
+  ctx.err << kName << ": " << message << "\n";
+  return kExitFailure;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct StopRules {
+  std::optional<int> at_height;
+  bool at_tip = false;
+  std::chrono::seconds progress_interval{5};
+};
+
+// The address book, gossip and seeding, when peers are not given with --connect.
+struct AddressSupply {
+  std::unique_ptr<addrbook::AddrBook> book;
+  std::unique_ptr<addrbook::AddrGossip> gossip;
+  std::unique_ptr<addrbook::Seeder> seeder;
+};
+
+AddressSupply make_address_supply(const consensus::ChainParams& params, const Context& ctx, util::Logger& log) {
+  AddressSupply s;
+  addrbook::AddrBookOptions options;
+  options.file = ctx.datadir / "peers.dat";
+  options.network_magic = params.magic;
+  options.log = [&log](std::string_view line) { log.info("addrbook", "{}", line); };
+  s.book = std::make_unique<addrbook::AddrBook>(std::move(options));
+  auto loaded = s.book->load();
+  if (loaded.status == addrbook::LoadStatus::loaded) log.info("addrbook", "{} addresses from peers.dat", loaded.entries);
+  s.gossip = std::make_unique<addrbook::AddrGossip>(*s.book);
+  addrbook::SeedOptions seeds;
+  seeds.network = std::string(consensus::to_string(params.network));
+  seeds.dns_seeds = params.dns_seeds;
+  seeds.default_port = params.default_port;
+  s.seeder = std::make_unique<addrbook::Seeder>(*s.book, std::move(seeds), addrbook::system_resolver(),
+                                                [&log](std::string_view line) { log.info("seeder", "{}", line); },
+                                                unix_now());
+  return s;
+}
+
+// Runs the node until a stop rule holds, a signal arrives or the chain fails.
+class SyncRun {
+public:
+  SyncRun(asio::io_context& io, SyncNode& node, StopRules rules, AddressSupply& addresses, util::Logger& log)
+      : io_(io), node_(node), rules_(rules), addresses_(addresses), log_(log), timer_(io), signals_(io, SIGINT, SIGTERM) {}
+
+  void start() {
+    signals_.async_wait([this](const peer::error_code& ec, int signal) {
+      if (ec) return;
+      log_.info(kLog, "signal {}: stopping", signal);
+      interrupted_ = true;
+      stop();
+    });
+    node_.peers.start();
+    schedule_tick();
+  }
+
+  void stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    timer_.cancel();
+    signals_.cancel();
+    node_.peers.stop();
+  }
+
+  bool interrupted() const { return interrupted_; }
+  bool reached_goal() const { return reached_goal_; }
+
+private:
+  void schedule_tick() {
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([this](const peer::error_code& ec) {
+      if (ec || stopping_) return;
+      tick();
+      if (!stopping_) schedule_tick();
+    });
+  }
+
+  void tick() {
+    const auto now = Clock::now();
+    node_.blocks.tick();
+    if (addresses_.seeder) addresses_.seeder->poll(unix_now(), node_.peers.peer_count());
+    meter_.add(now, node_.chain.stats().blocks_connected, node_.chain.stats().transactions);
+    if (rules_.progress_interval.count() > 0 && now - last_progress_ >= rules_.progress_interval) {
+      last_progress_ = now;
+      log_.info(kLog, "{}", sync::format_progress(progress_figures(node_, meter_)));
+    }
+    warn_if_alone(now);
+    if (!node_.blocks.fatal_error().empty()) {
+      stop();
+    } else if ((rules_.at_height && node_.chain.tip().height >= *rules_.at_height) ||
+               (rules_.at_tip && node_.blocks.synced())) {
+      reached_goal_ = true;
+      log_.info(kLog, "reached height {} ({}): stopping", node_.chain.tip().height, node_.chain.tip().hash->to_hex());
+      stop();
+    }
+  }
+
+  void warn_if_alone(Clock::time_point now) {
+    if (node_.peers.peer_count() != 0) {
+      alone_since_ = now;
+      return;
+    }
+    if (now - alone_since_ < kNoPeersWarning) return;
+    alone_since_ = now;
+    std::string why = "check the network connection and --connect/--addnode";
+    if (addresses_.seeder) {
+      const auto status = addresses_.seeder->status();
+      if (status.dns_started && status.lookups_in_flight == 0 && status.dns_addresses == 0)
+        why = "the DNS seeds gave no address: this machine seems to have no internet access (use --connect)";
+    }
+    log_.warn(kLog, "no peers connected for {} s: {}", kNoPeersWarning.count(), why);
+  }
+
+  asio::io_context& io_;
+  SyncNode& node_;
+  StopRules rules_;
+  AddressSupply& addresses_;
+  util::Logger& log_;
+  asio::steady_timer timer_;
+  asio::signal_set signals_;
+  sync::RateMeter meter_;
+  Clock::time_point last_progress_ = Clock::now();
+  Clock::time_point alone_since_ = Clock::now();
+  bool stopping_ = false;
+  bool interrupted_ = false;
+  bool reached_goal_ = false;
+};
+
+} // namespace
+
+std::vector<OptionSpec> sync_options() {
+  std::vector<OptionSpec> options = peer_options();
+  for (auto& o : chain_options()) options.push_back(o);
+  options.insert(options.end(), {
+      {"stop-at-height", ArgKind::value, "H", "exit 0 once the chain reaches height H"},
+      {"stop-at-tip", ArgKind::flag, "", "exit 0 once synced with the peers (for scripts)"},
+      {"progress", ArgKind::value, "SECONDS", "progress line on stderr every SECONDS (default 5; 0: none)"},
+  });
+  return options;
+}
+
+int run_sync_command(const Context& ctx, const ParsedArgs& args) {
+  const auto& params = consensus::chain_params(ctx.network);
+  auto chain_options = parse_chain_options(args);
+  if (!chain_options) return fail(ctx, chain_options.error().message);
+  auto peer_cfg = peer_config(args, params, ctx.datadir);
+  if (!peer_cfg) return fail(ctx, peer_cfg.error().message);
+  StopRules rules;
+  rules.at_tip = args.has("stop-at-tip");
+  if (args.has("stop-at-height")) {
+    auto h = parse_uint_option(args, "stop-at-height", 0, 0, 100'000'000);
+    if (!h) return fail(ctx, h.error().message);
+    rules.at_height = static_cast<int>(*h);
+  }
+  auto progress = parse_uint_option(args, "progress", 5, 0, 86'400);
+  if (!progress) return fail(ctx, progress.error().message);
+  rules.progress_interval = std::chrono::seconds(*progress);
+
+  std::error_code ec;
+  std::filesystem::create_directories(ctx.datadir, ec);
+  auto lock = util::DatadirLock::acquire(ctx.datadir);
+  if (!lock) return fail(ctx, lock.error());
+  auto stores = sync::ChainStores::open(ctx.datadir, params);
+  if (!stores) return fail(ctx, stores.error());
+  util::Logger log;
+  sync::HeaderTree tree(params);
+  if (auto loaded = stores->headers->load_into(tree); !loaded) return fail(ctx, loaded.error());
+  sync::ChainState chain(tree, *stores->headers, *stores->blocks, *stores->utxo, log, *chain_options);
+  if (auto i = chain.init(); !i) return fail(ctx, i.error());
+  const int start_height = chain.tip().height;
+  // Blocks stored by an interrupted run are connected first (crash recovery).
+  if (auto a = chain.activate_best_chain(); !a) return fail(ctx, a.error());
+  log.info(kLog, "{}: chain at height {}, headers at {}", ctx.datadir.string(), chain.tip().height, tree.best_height());
+
+  asio::io_context io;
+  AddressSupply addresses;
+  if (peer_cfg->connect.empty()) addresses = make_address_supply(params, ctx, log);
+  peer_cfg->current_height = [&chain] { return chain.tip().height; };
+  peer_cfg->near_tip = [&chain, &tree] { return &chain.tip() == &tree.best(); };
+  peer::PeerManager manager(io, *peer_cfg, log, addresses.book.get(), addresses.gossip.get(), nullptr);
+  sync::HeaderSync headers(tree, stores->headers.get(), manager, log);
+  sync::BlockSync blocks(tree, headers, chain, manager, log);
+  manager.set_handler(&blocks);
+
+  SyncNode node{params, *stores, tree, chain, headers, blocks, manager, Clock::now(), {}};
+  SyncRun run(io, node, rules, addresses, log);
+  node.request_stop = [&run] { run.stop(); };
+  run.start();
+  io.run();
+
+  // Every connection is closed: settle the scripts under way and make the chain durable.
+  auto flushed = chain.flush();
+  if (addresses.book) (void)addresses.book->save();
+  const double seconds = std::chrono::duration<double>(Clock::now() - node.started).count();
+  ctx.out << sync_summary(node, start_height, seconds, run.interrupted()).dump_pretty() << "\n";
+  if (!flushed) return fail(ctx, flushed.error());
+  if (!blocks.fatal_error().empty()) return fail(ctx, blocks.fatal_error());
+  return run.reached_goal() || run.interrupted() ? kExitOk : kExitFailure;
+}
+
+} // namespace peregrine::node

@@ -1,0 +1,32 @@
+#pragma once
+// The running parts of `peregrine sync`, for what reports on them (progress, the JSON-RPC methods,
+// the summary at exit). Everything here lives on the io thread; so do its readers.
+#include <chrono>
+#include <functional>
+
+#include "consensus/chainparams.hpp"
+#include "peer/peer_manager.hpp"
+#include "sync/block_import.hpp"
+#include "sync/block_sync.hpp"
+#include "sync/chain_state.hpp"
+#include "sync/header_sync.hpp"
+#include "sync/header_tree.hpp"
+
+namespace peregrine::node {
+
+struct SyncNode {
+  const consensus::ChainParams& params;
+  sync::ChainStores& stores;
+  sync::HeaderTree& tree;
+  sync::ChainState& chain;
+  sync::HeaderSync& headers;
+  sync::BlockSync& blocks;
+  peer::PeerManager& peers;
+  std::chrono::steady_clock::time_point started;
+  std::function<void()> request_stop; // a clean shutdown (the RPC `stop`)
+};
+
+// Core's initialblockdownload: the tip is behind the best header or more than a day old.
+bool in_initial_download(const SyncNode& node);
+
+} // namespace peregrine::node

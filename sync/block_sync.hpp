@@ -1,0 +1,88 @@
+#pragma once
+// Block sync: the layer between the peer manager and the chain. Header messages go to HeaderSync;
+// BlockDownload decides which blocks to ask which peer for (witness blocks, a moving window, stall
+// timeouts); blocks that arrive are checked against their header, handed to ChainState, and their
+// senders scored when a block proves invalid. The same path follows new blocks after initial sync:
+// an announcement moves the best header and the window fetches the block.
+//
+// Runs on the io thread, chain work included (scripts are checked on ChainState's pool meanwhile).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include "peer/message_handler.hpp"
+#include "peer/peer_control.hpp"
+#include "sync/block_download.hpp"
+#include "sync/chain_state.hpp"
+#include "sync/header_sync.hpp"
+#include "util/log.hpp"
+
+namespace peregrine::sync {
+
+struct BlockSyncConfig {
+  BlockDownloadOptions download;
+  std::function<std::chrono::steady_clock::time_point()> now = [] { return std::chrono::steady_clock::now(); };
+};
+
+// What each peer delivered, for the bottleneck report.
+struct PeerDelivery {
+  std::string address;
+  std::uint64_t blocks = 0;
+  std::uint64_t bytes = 0;
+  bool connected = true;
+  std::string dropped; // why we dropped it, if we did
+};
+
+class BlockSync final : public peer::MessageHandler {
+public:
+  BlockSync(HeaderTree& tree, HeaderSync& headers, ChainState& chain, peer::PeerControl& peers, util::Logger& log,
+            BlockSyncConfig config = {});
+
+  void on_peer_ready(const peer::PeerInfo& info) override;
+  void on_peer_message(peer::PeerId id, const wire::Message& message) override;
+  void on_peer_closed(peer::PeerId id) override;
+  // About once a second: header sync's timeouts, stalling peers, script verdicts that came in.
+  void tick();
+
+  // Initial sync is done: headers caught up with the peers (none owes an answer) and every block of
+  // the best header chain is connected.
+  bool synced() const;
+  // A chain error (I/O, a corrupt store): sync cannot go on; the caller should stop.
+  const std::string& fatal_error() const { return fatal_; }
+
+  const BlockDownload& download() const { return download_; }
+  const std::map<peer::PeerId, PeerDelivery>& deliveries() const { return deliveries_; }
+  std::uint64_t blocks_received() const { return blocks_received_; }
+  std::uint64_t bytes_received() const { return bytes_received_; }
+  std::chrono::nanoseconds check_time() const { return check_time_; }
+
+private:
+  void handle_block(peer::PeerId id, const wire::Block& block);
+  void after_chain_work();
+  void punish_invalid_senders();
+  void request_blocks();
+  void refresh_peer(peer::PeerId id);
+  void drop(peer::PeerId id, const std::string& reason);
+
+  HeaderTree& tree_;
+  HeaderSync& headers_;
+  ChainState& chain_;
+  peer::PeerControl& peers_;
+  util::Logger& log_;
+  BlockSyncConfig config_;
+  BlockDownload download_;
+  std::map<peer::PeerId, peer::PeerInfo> ready_;
+  std::map<peer::PeerId, PeerDelivery> deliveries_;
+  // Who sent each block not yet connected: a block found invalid later costs its sender.
+  std::unordered_map<Hash256, peer::PeerId> senders_;
+  std::size_t invalid_seen_ = 0;
+  std::uint64_t blocks_received_ = 0;
+  std::uint64_t bytes_received_ = 0;
+  std::chrono::nanoseconds check_time_{0};
+  std::string fatal_;
+};
+
+} // namespace peregrine::sync
