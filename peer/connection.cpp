@@ -170,6 +170,7 @@ void Connection::handle_frame(const wire::MessageHeader& header, const Bytes& pa
             fmt::format("more than {:.0f} messages at once", limits_.message_burst));
     return;
   }
+  const auto decode_started = Clock::now();
   if (wire::message_checksum(payload) != header.checksum) {
     offence(Offence::bad_checksum, fmt::format("{} message", header.command));
     return;
@@ -194,7 +195,7 @@ void Connection::handle_frame(const wire::MessageHeader& header, const Bytes& pa
     return;
   }
   if (callbacks_.on_message) {
-    callbacks_.on_message(std::move(*message), wire::kMessageHeaderSize + payload.size());
+    callbacks_.on_message(std::move(*message), wire::kMessageHeaderSize + payload.size(), Clock::now() - decode_started);
   }
 }
 

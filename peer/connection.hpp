@@ -46,7 +46,8 @@ struct ConnectionStats {
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
   struct Callbacks {
-    std::function<void(wire::Message message, std::size_t wire_bytes)> on_message;
+    // decode_time: checksum and decoding of the payload, for the bottleneck report.
+    std::function<void(wire::Message message, std::size_t wire_bytes, std::chrono::nanoseconds decode_time)> on_message;
     std::function<void(const std::string& command)> on_unknown_command;
     std::function<void(Offence offence, const std::string& detail)> on_offence;
     std::function<void(const std::string& reason)> on_closed; // once, after both loops end

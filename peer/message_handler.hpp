@@ -1,6 +1,9 @@
 #pragma once
 // How the layers above (header sync, block download) hear from peers. The peer manager calls
 // these on its io_context thread; implementations must not block it.
+#include <chrono>
+#include <cstddef>
+
 #include "peer/handshake.hpp"
 #include "peer/peer.hpp"
 #include "wire/message.hpp"
@@ -24,6 +27,10 @@ public:
   // getaddr, addr, addrv2, sendheaders, sendcmpct, feefilter, and the handshake's own).
   virtual void on_peer_message(PeerId peer, const wire::Message& message) = 0;
   virtual void on_peer_closed(PeerId peer) = 0;
+  // A message arrived and was decoded (before it waits its turn for on_peer_message): what it cost
+  // to check and decode, for reports. Any message, handshake included.
+  virtual void on_message_decoded(PeerId, const wire::Message&, std::size_t /*wire_bytes*/,
+                                  std::chrono::nanoseconds /*decode_time*/) {}
 };
 
 } // namespace peregrine::peer

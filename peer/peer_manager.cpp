@@ -113,7 +113,8 @@ void PeerManager::attach_connection(Peer& peer, tcp::socket socket) {
   auto local_endpoint = socket.local_endpoint(ec);
   if (!ec) peer.local_address = net_address_of(local_endpoint.address());
   Connection::Callbacks callbacks;
-  callbacks.on_message = [this, id](wire::Message m, std::size_t bytes) {
+  callbacks.on_message = [this, id](wire::Message m, std::size_t bytes, std::chrono::nanoseconds decode_time) {
+    if (handler_) handler_->on_message_decoded(id, m, bytes, decode_time);
     on_message(id, std::move(m), bytes);
   };
   callbacks.on_unknown_command = [this, id](const std::string& command) {

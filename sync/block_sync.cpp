@@ -5,6 +5,8 @@
 #include "consensus/block_check.hpp"
 #include "peer/endpoint.hpp"
 #include "peer/handshake.hpp"
+#include "sync/ibd_profile.hpp"
+#include "util/stopwatch.hpp"
 #include "wire/codec.hpp"
 
 namespace peregrine::sync {
@@ -20,12 +22,32 @@ bool is_block_item(wire::InvType type) {
 
 } // namespace
 
+// Times a handler: the gap since the previous one is waiting or idle time, the handler busy time.
+class BusyTimer {
+public:
+  explicit BusyTimer(BlockSync& sync) : sync_(sync) {
+    (sync_.behind_ ? sync_.waiting_time_ : sync_.idle_time_) += started_ - sync_.last_handled_;
+  }
+  ~BusyTimer() {
+    sync_.last_handled_ = std::chrono::steady_clock::now();
+    sync_.busy_time_ += sync_.last_handled_ - started_;
+    sync_.behind_ = !sync_.headers_.caught_up() || &sync_.chain_.tip() != &sync_.tree_.best();
+  }
+  BusyTimer(const BusyTimer&) = delete;
+  BusyTimer& operator=(const BusyTimer&) = delete;
+
+private:
+  BlockSync& sync_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
 BlockSync::BlockSync(HeaderTree& tree, HeaderSync& headers, ChainState& chain, peer::PeerControl& peers,
                      util::Logger& log, BlockSyncConfig config)
     : tree_(tree), headers_(headers), chain_(chain), peers_(peers), log_(log), config_(std::move(config)),
       download_(tree, chain.tip(), config_.download), invalid_seen_(chain.invalid_blocks().size()) {}
 
 void BlockSync::on_peer_ready(const peer::PeerInfo& info) {
+  BusyTimer busy(*this);
   headers_.on_peer_ready(info);
   deliveries_[info.id].address = peer::HostPort{info.address.to_string(), info.port}.to_string();
   // Only peers that serve the whole chain with witnesses are asked for blocks.
@@ -37,6 +59,7 @@ void BlockSync::on_peer_ready(const peer::PeerInfo& info) {
 }
 
 void BlockSync::on_peer_closed(peer::PeerId id) {
+  BusyTimer busy(*this);
   headers_.on_peer_closed(id);
   ready_.erase(id);
   download_.peer_disconnected(id);
@@ -44,7 +67,16 @@ void BlockSync::on_peer_closed(peer::PeerId id) {
   request_blocks();
 }
 
+void BlockSync::on_message_decoded(peer::PeerId, const wire::Message& message, std::size_t,
+                                   std::chrono::nanoseconds decode_time) {
+  if (!profile_) return;
+  profile_->message_decoded(decode_time);
+  if (const auto* block = std::get_if<wire::BlockMessage>(&message))
+    profile_->block_decoded(wire::block_hash(block->block.header), decode_time);
+}
+
 void BlockSync::on_peer_message(peer::PeerId id, const wire::Message& message) {
+  BusyTimer busy(*this);
   if (const auto* block = std::get_if<wire::BlockMessage>(&message)) {
     handle_block(id, block->block);
   } else if (const auto* missing = std::get_if<wire::NotFoundMessage>(&message)) {
@@ -59,6 +91,7 @@ void BlockSync::on_peer_message(peer::PeerId id, const wire::Message& message) {
 }
 
 void BlockSync::tick() {
+  BusyTimer busy(*this);
   headers_.tick();
   for (const auto& [id, info] : ready_) refresh_peer(id);
   // Verdicts of scripts checked since the last block arrived; with nothing left to download, the
@@ -75,6 +108,11 @@ void BlockSync::tick() {
     drop(*staller, fmt::format("stalling block download (timeout now {} ms)", download_.stall_timeout().count()));
   }
   request_blocks();
+}
+
+std::expected<void, std::string> BlockSync::flush() {
+  BusyTimer busy(*this);
+  return chain_.flush();
 }
 
 bool BlockSync::synced() const {
@@ -102,9 +140,9 @@ void BlockSync::handle_block(peer::PeerId id, const wire::Block& block) {
     return;
   if (!entry) return;
 
-  const auto checked_at = std::chrono::steady_clock::now();
+  const util::Stopwatch check;
   auto mutation = consensus::find_mutation(block, entry->height, tree_.params());
-  check_time_ += std::chrono::steady_clock::now() - checked_at;
+  check_time_ += check.elapsed();
   if (mutation) {
     // Not the block its header names: the sender is at fault, the block is fetched elsewhere.
     consensus::BlockFailure failure{*mutation, std::nullopt, std::nullopt, std::nullopt, std::nullopt};

@@ -22,6 +22,8 @@
 
 namespace peregrine::sync {
 
+class IbdProfile;
+
 struct BlockSyncConfig {
   BlockDownloadOptions download;
   std::function<std::chrono::steady_clock::time_point()> now = [] { return std::chrono::steady_clock::now(); };
@@ -44,8 +46,13 @@ public:
   void on_peer_ready(const peer::PeerInfo& info) override;
   void on_peer_message(peer::PeerId id, const wire::Message& message) override;
   void on_peer_closed(peer::PeerId id) override;
+  void on_message_decoded(peer::PeerId id, const wire::Message& message, std::size_t wire_bytes,
+                          std::chrono::nanoseconds decode_time) override;
   // About once a second: header sync's timeouts, stalling peers, script verdicts that came in.
   void tick();
+
+  // Settles the script checks under way and writes the chain to disk (at shutdown).
+  std::expected<void, std::string> flush();
 
   // Initial sync is done: headers caught up with the peers (none owes an answer) and every block of
   // the best header chain is connected.
@@ -57,7 +64,16 @@ public:
   const std::map<peer::PeerId, PeerDelivery>& deliveries() const { return deliveries_; }
   std::uint64_t blocks_received() const { return blocks_received_; }
   std::uint64_t bytes_received() const { return bytes_received_; }
+  // Checking blocks against their headers (part of the report's block checks).
   std::chrono::nanoseconds check_time() const { return check_time_; }
+  // Time spent in this layer's handlers, chain work included (the report's busy time), and the
+  // time between handlers, split by whether the chain was behind the best header (waiting for
+  // blocks) or not (idle). Messages are received and decoded in those gaps too.
+  std::chrono::nanoseconds busy_time() const { return busy_time_; }
+  std::chrono::nanoseconds waiting_time() const { return waiting_time_; }
+  std::chrono::nanoseconds idle_time() const { return idle_time_; }
+  // Where decoding times and connected blocks' figures go (optional; must outlive this).
+  void set_profile(IbdProfile* profile) { profile_ = profile; }
 
 private:
   void handle_block(peer::PeerId id, const wire::Block& block);
@@ -82,6 +98,13 @@ private:
   std::uint64_t blocks_received_ = 0;
   std::uint64_t bytes_received_ = 0;
   std::chrono::nanoseconds check_time_{0};
+  friend class BusyTimer;
+  std::chrono::nanoseconds busy_time_{0};
+  std::chrono::nanoseconds waiting_time_{0};
+  std::chrono::nanoseconds idle_time_{0};
+  std::chrono::steady_clock::time_point last_handled_ = std::chrono::steady_clock::now();
+  bool behind_ = true; // as the last handler left it
+  IbdProfile* profile_ = nullptr;
   std::string fatal_;
 };
 

@@ -8,11 +8,13 @@
 #include "consensus/block_inputs.hpp"
 #include "consensus/pow.hpp"
 #include "consensus/script_flags_for_block.hpp"
+#include "util/stopwatch.hpp"
 #include "wire/codec.hpp"
 
 namespace peregrine::sync {
 namespace {
 
+using util::Stopwatch;
 constexpr std::string_view kLog = "chain";
 constexpr int kBip34ImpliesBip30Limit = 1'983'702; // Core: a BIP34 coinbase height could repeat from here
 
@@ -106,12 +108,14 @@ std::expected<void, std::string> ChainState::process_block(std::shared_ptr<const
   // When pruning, a block connected already is not stored again: it was pruned.
   const bool pruned = options_.prune_target_bytes != 0 && tip_->ancestor(entry.height) == &entry;
   if (!entry.have_data() && !pruned) {
+    const Stopwatch timer;
     auto pos = blocks_.write_block(raw);
     if (!pos) return std::unexpected(pos.error());
     tree_.set_data_pos(entry, DataPos{pos->file, pos->offset});
     note_top(block_file_top_, pos->file, entry.height);
     const HeaderEntry* changed[] = {&entry};
     if (auto w = headers_.write(changed); !w) return w;
+    stats_.time.block_write += timer.elapsed();
   }
   received_entry_ = &entry;
   received_block_ = std::move(block);
@@ -193,6 +197,12 @@ std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
   txids.reserve(block.txs.size());
   for (const auto& tx : block.txs) txids.push_back(wire::txid(tx));
 
+  BlockTrace trace;
+  trace.height = height;
+  trace.hash = *entry.hash;
+  trace.bytes = wire::serialized_size(block);
+  trace.txs = block.txs.size();
+  Stopwatch timer;
   if (auto r = consensus::check_block(block, params_, false, txids); !r) {
     mark_invalid(entry, r.error().reason());
     return false;
@@ -202,6 +212,8 @@ std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
     mark_invalid(entry, r.error().reason());
     return false;
   }
+  trace.block_check = timer.restart();
+  const CoinsCache::Lookups lookups_before = cache_.lookups();
 
   const HeaderEntry* bip34 = entry.ancestor(params_.bip34_height);
   const bool bip34_implies_bip30 = bip34 && *bip34->hash == params_.bip34_hash && height < kBip34ImpliesBip30Limit;
@@ -251,6 +263,12 @@ std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
     ++applied;
   }
 
+  const CoinsCache::Lookups& lookups = cache_.lookups();
+  trace.coin_hits = lookups.hits - lookups_before.hits;
+  trace.coin_misses = lookups.misses - lookups_before.misses;
+  trace.coins_miss = lookups.miss_time - lookups_before.miss_time;
+  trace.coins_hit = timer.restart() - trace.coins_miss;
+
   consensus::InputsResult checked;
   auto flags = consensus::script_flags_for_block(params_, height, *entry.hash);
   if (!flags) return std::unexpected(flags.error());
@@ -266,8 +284,10 @@ std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
     else failure = result.error().reason();
   }
 
+  trace.block_check += timer.elapsed();
+  trace.inputs = coins.size();
   // The coins spent, per transaction: the undo data.
-  Pending pending{&entry, shared, {}, coins.size(), std::nullopt};
+  Pending pending{&entry, shared, {}, coins.size(), std::nullopt, trace};
   std::size_t at = 0;
   for (std::size_t t = 0; t < applied; ++t) {
     if (block.txs[t].is_coinbase()) continue;
@@ -294,8 +314,12 @@ std::expected<bool, std::string> ChainState::settle(Wait wait) {
       if (wait == Wait::none && front.scripts->wait_for(std::chrono::seconds(0)) != std::future_status::ready)
         return true;
       ScriptVerdict verdict;
+      const Stopwatch timer;
       try {
-        verdict = front.scripts->get();
+        ScriptOutcome outcome = front.scripts->get();
+        verdict = std::move(outcome.verdict);
+        front.trace.script_cpu = outcome.time;
+        front.trace.script_wait = timer.elapsed();
       } catch (const std::exception& e) {
         return std::unexpected(fmt::format("script checks of {} stopped: {}", where(*front.entry), e.what()));
       }
@@ -318,6 +342,7 @@ std::expected<bool, std::string> ChainState::settle(Wait wait) {
 
 std::expected<void, std::string> ChainState::commit(Pending& pending) {
   const HeaderEntry& entry = *pending.entry;
+  const Stopwatch timer;
   auto pos = blocks_.write_undo(encode_undo(pending.undo), *entry.prev->hash); // Core checksums with the parent's hash
   if (!pos) return std::unexpected(pos.error());
   tree_.set_undo_pos(entry, DataPos{pos->file, pos->offset});
@@ -329,7 +354,24 @@ std::expected<void, std::string> ChainState::commit(Pending& pending) {
   stats_.transactions += pending.block->txs.size();
   if (chain_tx_ != 0) chain_tx_ += pending.block->txs.size();
   stats_.inputs += pending.inputs;
+  pending.trace.undo_write = timer.elapsed();
+  ChainTimings& t = stats_.time;
+  t.block_check += pending.trace.block_check;
+  t.coins_hit += pending.trace.coins_hit;
+  t.coins_miss += pending.trace.coins_miss;
+  t.coin_hits += pending.trace.coin_hits;
+  t.coin_misses += pending.trace.coin_misses;
+  t.script_cpu += pending.trace.script_cpu;
+  t.script_wait += pending.trace.script_wait;
+  t.undo_write += pending.trace.undo_write;
+  emit_trace();
+  last_trace_ = pending.trace;
   return {};
+}
+
+void ChainState::emit_trace() {
+  if (last_trace_ && on_block_traced) on_block_traced(*last_trace_);
+  last_trace_.reset();
 }
 
 std::expected<void, std::string> ChainState::unapply(const wire::Block& block, const BlockUndo& undo,
@@ -382,12 +424,16 @@ std::expected<void, std::string> ChainState::maybe_flush() {
 
 std::expected<void, std::string> ChainState::flush() {
   if (auto w = wait_for_checks(); !w) return w;
+  const Stopwatch timer;
   // Order matters: the database may only name a block whose data, undo and header are on disk.
   if (auto s = blocks_.sync(); !s) return s;
   if (auto s = headers_.sync(); !s) return s;
   if (auto f = cache_.flush(*tip_->hash, chain_tx_); !f) return f;
   last_flush_ = std::chrono::steady_clock::now();
   ++stats_.flushes;
+  stats_.time.utxo_flush += timer.elapsed();
+  if (last_trace_) last_trace_->utxo_flush += timer.elapsed();
+  emit_trace();
   return prune(); // only now: the database no longer needs the blocks below its tip replayed
 }
 

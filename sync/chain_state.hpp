@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <expected>
 #include <future>
 #include <map>
@@ -21,6 +22,7 @@
 #include "consensus/block_check.hpp"
 #include "sync/block_store.hpp"
 #include "sync/block_undo.hpp"
+#include "sync/chain_timings.hpp"
 #include "sync/coins_cache.hpp"
 #include "sync/header_store.hpp"
 #include "sync/header_tree.hpp"
@@ -59,6 +61,7 @@ struct ChainStats {
   std::uint64_t flushes = 0;
   std::uint64_t scripts_skipped_blocks = 0; // under assumevalid
   std::uint64_t files_pruned = 0;
+  ChainTimings time;
 };
 
 class ChainState {
@@ -94,6 +97,10 @@ public:
   // behind an undecided one.
   void hold_script_checks(bool held) { checker_->hold(held); }
 
+  // Each connected block's figures (--trace), in chain order; a block's row comes once its
+  // successor is committed or the chain flushed, so that a flush after it is counted in it.
+  std::function<void(const BlockTrace&)> on_block_traced;
+
   const HeaderEntry& tip() const { return *tip_; }
   // Transactions in the chain up to tip(), genesis included; 0 when unknown (an older database).
   std::uint64_t chain_tx() const { return chain_tx_; }
@@ -109,7 +116,8 @@ private:
     std::shared_ptr<const wire::Block> block;
     BlockUndo undo;
     std::size_t inputs = 0;
-    std::optional<std::future<ScriptVerdict>> scripts; // none: scripts skipped (assumevalid)
+    std::optional<std::future<ScriptOutcome>> scripts; // none: scripts skipped (assumevalid)
+    BlockTrace trace;
   };
   enum class Wait { none, front, all };
 
@@ -151,7 +159,10 @@ private:
   // The highest block whose data (undo data) each blk (rev) file holds: what --prune decides by.
   std::map<std::uint32_t, int> block_file_top_;
   std::map<std::uint32_t, int> undo_file_top_;
+  void emit_trace();
+
   ChainStats stats_;
+  std::optional<BlockTrace> last_trace_; // committed, not yet handed to on_block_traced
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };
 

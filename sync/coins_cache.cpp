@@ -40,9 +40,14 @@ CoinsCache::Entry& CoinsCache::insert(const wire::OutPoint& outpoint, Entry entr
 }
 
 std::expected<const consensus::Coin*, std::string> CoinsCache::fetch(const wire::OutPoint& outpoint) {
-  if (auto it = entries_.find(outpoint); it != entries_.end())
+  if (auto it = entries_.find(outpoint); it != entries_.end()) {
+    ++lookups_.hits;
     return it->second.coin ? &*it->second.coin : nullptr;
+  }
+  const auto started = std::chrono::steady_clock::now();
   auto stored = db_.get(outpoint);
+  ++lookups_.misses;
+  lookups_.miss_time += std::chrono::steady_clock::now() - started;
   if (!stored) return std::unexpected(stored.error());
   if (!*stored) return nullptr; // misses are not cached: they would only fill memory
   return &*insert(outpoint, Entry{std::move(**stored), false, false}).coin;

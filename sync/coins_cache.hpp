@@ -3,6 +3,7 @@
 // in memory, and flush() writes every change with the new best block in one batch, then empties
 // it. A coin created and spent between two flushes (marked fresh: the database never had it)
 // never reaches the disk, which is most coins during initial sync.
+#include <chrono>
 #include <cstddef>
 #include <expected>
 #include <optional>
@@ -33,6 +34,14 @@ public:
   std::size_t dirty_count() const;
   std::size_t memory_usage() const { return memory_; }
 
+  // Lookups since construction, for the bottleneck report: answered from memory, or read from disk.
+  struct Lookups {
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+    std::chrono::nanoseconds miss_time{0}; // in the database reads
+  };
+  const Lookups& lookups() const { return lookups_; }
+
 private:
   struct Entry {
     std::optional<consensus::Coin> coin; // nullopt: spent here, not yet deleted on disk
@@ -49,6 +58,7 @@ private:
   UtxoDb& db_;
   std::unordered_map<wire::OutPoint, Entry, Hasher> entries_;
   std::size_t memory_ = 0;
+  Lookups lookups_;
 };
 
 } // namespace peregrine::sync

@@ -16,7 +16,7 @@ ScriptChecker::~ScriptChecker() {
   thread_.join();
 }
 
-std::future<ScriptVerdict> ScriptChecker::submit(std::shared_ptr<const wire::Block> block,
+std::future<ScriptOutcome> ScriptChecker::submit(std::shared_ptr<const wire::Block> block,
                                                  std::vector<wire::TxOut> spent, consensus::ScriptFlags flags) {
   Job job{std::move(block), std::move(spent), flags, {}};
   auto verdict = job.verdict.get_future();
@@ -47,8 +47,10 @@ void ScriptChecker::run() {
       queue_.pop_front();
     }
     try {
+      const auto started = std::chrono::steady_clock::now();
       auto checked = consensus::check_block_scripts(*job.block, job.spent, job.flags, &pool_);
-      job.verdict.set_value(checked ? ScriptVerdict{} : ScriptVerdict{checked.error()});
+      job.verdict.set_value(ScriptOutcome{checked ? ScriptVerdict{} : ScriptVerdict{checked.error()},
+                                          std::chrono::steady_clock::now() - started});
     } catch (...) {
       job.verdict.set_exception(std::current_exception()); // e.g. bad_alloc: the chain thread decides
     }

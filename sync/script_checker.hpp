@@ -2,6 +2,7 @@
 // Checks blocks' scripts in the background, in the order they were submitted, each spread over the
 // script thread pool. The chain thread hands block N over and goes on to update the coins for block
 // N+1 meanwhile (scripts need only the outputs they spend); it learns each verdict through a future.
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -21,6 +22,11 @@ namespace peregrine::sync {
 // nullopt: every script verified.
 using ScriptVerdict = std::optional<consensus::BlockFailure>;
 
+struct ScriptOutcome {
+  ScriptVerdict verdict;
+  std::chrono::nanoseconds time{0}; // wall time of the block's checks on the pool
+};
+
 class ScriptChecker {
 public:
   explicit ScriptChecker(util::ThreadPool& pool);
@@ -29,7 +35,7 @@ public:
   ScriptChecker& operator=(const ScriptChecker&) = delete;
 
   // spent: the output each non-coinbase input spends, in block order.
-  std::future<ScriptVerdict> submit(std::shared_ptr<const wire::Block> block, std::vector<wire::TxOut> spent,
+  std::future<ScriptOutcome> submit(std::shared_ptr<const wire::Block> block, std::vector<wire::TxOut> spent,
                                     consensus::ScriptFlags flags);
 
   // While held, queued blocks wait unchecked: lets a test line up blocks behind an undecided one.
@@ -40,7 +46,7 @@ private:
     std::shared_ptr<const wire::Block> block;
     std::vector<wire::TxOut> spent;
     consensus::ScriptFlags flags{};
-    std::promise<ScriptVerdict> verdict;
+    std::promise<ScriptOutcome> verdict;
   };
   void run();
 

@@ -75,7 +75,8 @@ AddressSupply make_address_supply(const consensus::ChainParams& params, const Co
 class SyncRun {
 public:
   SyncRun(asio::io_context& io, SyncNode& node, StopRules rules, AddressSupply& addresses, util::Logger& log)
-      : io_(io), node_(node), rules_(rules), addresses_(addresses), log_(log), timer_(io), signals_(io, SIGINT, SIGTERM) {}
+      : io_(io), node_(node), rules_(rules), addresses_(addresses), log_(log), timer_(io), signals_(io, SIGINT, SIGTERM),
+        report_signal_(io, SIGUSR1) {}
 
   void start() {
     signals_.async_wait([this](const peer::error_code& ec, int signal) {
@@ -84,6 +85,7 @@ public:
       interrupted_ = true;
       stop();
     });
+    wait_for_report_signal();
     node_.peers.start();
     schedule_tick();
   }
@@ -93,6 +95,7 @@ public:
     stopping_ = true;
     timer_.cancel();
     signals_.cancel();
+    report_signal_.cancel();
     node_.peers.stop();
   }
 
@@ -100,8 +103,19 @@ public:
   bool reached_goal() const { return reached_goal_; }
 
 private:
+  // kill -USR1 prints the bottleneck report so far.
+  void wait_for_report_signal() {
+    report_signal_.async_wait([this](const peer::error_code& ec, int) {
+      if (ec) return;
+      log_.info(kLog, "\n{}", sync::format_profile(profile_totals(node_), node_.blocks.deliveries()));
+      wait_for_report_signal();
+    });
+  }
+
+  // Block sync's own tick is frequent, so that the end of sync is noticed at once; the rest runs
+  // once a second.
   void schedule_tick() {
-    timer_.expires_after(std::chrono::seconds(1));
+    timer_.expires_after(std::chrono::milliseconds(100));
     timer_.async_wait([this](const peer::error_code& ec) {
       if (ec || stopping_) return;
       tick();
@@ -112,13 +126,7 @@ private:
   void tick() {
     const auto now = Clock::now();
     node_.blocks.tick();
-    if (addresses_.seeder) addresses_.seeder->poll(unix_now(), node_.peers.peer_count());
-    meter_.add(now, node_.chain.stats().blocks_connected, node_.chain.stats().transactions);
-    if (rules_.progress_interval.count() > 0 && now - last_progress_ >= rules_.progress_interval) {
-      last_progress_ = now;
-      log_.info(kLog, "{}", sync::format_progress(progress_figures(node_, meter_)));
-    }
-    warn_if_alone(now);
+    if (++ticks_ % 10 == 0) every_second(now);
     if (!node_.blocks.fatal_error().empty()) {
       stop();
     } else if ((rules_.at_height && node_.chain.tip().height >= *rules_.at_height) ||
@@ -127,6 +135,16 @@ private:
       log_.info(kLog, "reached height {} ({}): stopping", node_.chain.tip().height, node_.chain.tip().hash->to_hex());
       stop();
     }
+  }
+
+  void every_second(Clock::time_point now) {
+    if (addresses_.seeder) addresses_.seeder->poll(unix_now(), node_.peers.peer_count());
+    meter_.add(now, node_.chain.stats().blocks_connected, node_.chain.stats().transactions);
+    if (rules_.progress_interval.count() > 0 && now - last_progress_ >= rules_.progress_interval) {
+      last_progress_ = now;
+      log_.info(kLog, "{}", sync::format_progress(progress_figures(node_, meter_)));
+    }
+    warn_if_alone(now);
   }
 
   void warn_if_alone(Clock::time_point now) {
@@ -152,9 +170,11 @@ private:
   util::Logger& log_;
   asio::steady_timer timer_;
   asio::signal_set signals_;
+  asio::signal_set report_signal_;
   sync::RateMeter meter_;
   Clock::time_point last_progress_ = Clock::now();
   Clock::time_point alone_since_ = Clock::now();
+  std::uint64_t ticks_ = 0;
   bool stopping_ = false;
   bool interrupted_ = false;
   bool reached_goal_ = false;
@@ -169,6 +189,7 @@ std::vector<OptionSpec> sync_options() {
       {"stop-at-height", ArgKind::value, "H", "exit 0 once the chain reaches height H"},
       {"stop-at-tip", ArgKind::flag, "", "exit 0 once synced with the peers (for scripts)"},
       {"progress", ArgKind::value, "SECONDS", "progress line on stderr every SECONDS (default 5; 0: none)"},
+      {"trace", ArgKind::value, "FILE.csv", "write each connected block's size and stage times to FILE.csv"},
   });
   return options;
 }
@@ -215,16 +236,23 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   sync::HeaderSync headers(tree, stores->headers.get(), manager, log);
   sync::BlockSync blocks(tree, headers, chain, manager, log);
   manager.set_handler(&blocks);
+  sync::IbdProfile profile;
+  if (auto trace = args.value("trace")) {
+    if (auto opened = profile.open_trace(*trace); !opened) return fail(ctx, opened.error());
+  }
+  blocks.set_profile(&profile);
+  chain.on_block_traced = [&profile](const sync::BlockTrace& t) { profile.block_traced(t); };
 
-  SyncNode node{params, *stores, tree, chain, headers, blocks, manager, Clock::now(), {}};
+  SyncNode node{params, *stores, tree, chain, headers, blocks, manager, profile, chain_options->par, Clock::now(), {}};
   SyncRun run(io, node, rules, addresses, log);
   node.request_stop = [&run] { run.stop(); };
   run.start();
   io.run();
 
   // Every connection is closed: settle the scripts under way and make the chain durable.
-  auto flushed = chain.flush();
+  auto flushed = blocks.flush();
   if (addresses.book) (void)addresses.book->save();
+  log.info(kLog, "\n{}", sync::format_profile(profile_totals(node), blocks.deliveries()));
   const double seconds = std::chrono::duration<double>(Clock::now() - node.started).count();
   ctx.out << sync_summary(node, start_height, seconds, run.interrupted()).dump_pretty() << "\n";
   if (!flushed) return fail(ctx, flushed.error());

@@ -11,6 +11,7 @@
 #include "sync/chain_state.hpp"
 #include "sync/header_sync.hpp"
 #include "sync/header_tree.hpp"
+#include "sync/ibd_profile.hpp"
 
 namespace peregrine::node {
 
@@ -22,11 +23,15 @@ struct SyncNode {
   sync::HeaderSync& headers;
   sync::BlockSync& blocks;
   peer::PeerManager& peers;
+  sync::IbdProfile& profile;
+  unsigned script_threads;
   std::chrono::steady_clock::time_point started;
   std::function<void()> request_stop; // a clean shutdown (the RPC `stop`)
 };
 
 // Core's initialblockdownload: the tip is behind the best header or more than a day old.
 bool in_initial_download(const SyncNode& node);
+// The bottleneck report's figures so far.
+sync::ProfileTotals profile_totals(const SyncNode& node);
 
 } // namespace peregrine::node

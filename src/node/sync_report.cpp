@@ -30,6 +30,12 @@ bool in_initial_download(const SyncNode& node) {
   return node.chain.tip().time < unix_now() - kMaxTipAge;
 }
 
+sync::ProfileTotals profile_totals(const SyncNode& node) {
+  sync::ChainTimings chain = node.chain.stats().time;
+  chain.block_check += node.blocks.check_time();
+  return node.profile.totals(chain, node.script_threads, node.blocks);
+}
+
 sync::ProgressFigures progress_figures(const SyncNode& node, const sync::RateMeter& meter) {
   sync::ProgressFigures f;
   f.height = node.chain.tip().height;
@@ -86,6 +92,7 @@ json::Value sync_summary(const SyncNode& node, int start_height, double seconds,
   out.set("seconds", seconds);
   out.set("blocks_per_second", seconds > 0 ? static_cast<double>(stats.blocks_connected) / seconds : 0.0);
   out.set("inputs_per_second", seconds > 0 ? static_cast<double>(stats.inputs) / seconds : 0.0);
+  out.set("profile", sync::profile_json(profile_totals(node)));
   out.set("utxo_disk_bytes", node.stores.utxo->disk_bytes());
   out.set("block_files_disk_bytes", node.stores.blocks->disk_bytes());
   return out;
