@@ -54,7 +54,7 @@ void HeaderSync::on_peer_ready(const peer::PeerInfo& info) {
   PeerSync& p = sync_peers_[info.id];
   p.info = info;
   if (caught_up_) {
-    request_headers(p, tree_.locator()); // learn what each peer has
+    request_headers(p, learning_locator()); // learn what each peer has
   } else if (!sync_peer_) {
     choose_sync_peer();
   }
@@ -127,7 +127,13 @@ void HeaderSync::finish_initial_sync(PeerSync& peer) {
             tree_.best().hash->to_hex());
   // Now learn every other peer's chain too.
   for (auto& [id, p] : sync_peers_)
-    if (id != peer.info.id) request_headers(p, tree_.locator());
+    if (id != peer.info.id) request_headers(p, learning_locator());
+}
+
+std::vector<Hash256> HeaderSync::learning_locator() const {
+  // From our best header's parent, as Core does: a peer level with us then answers with our best
+  // header instead of nothing, so we learn that it has it and can download from it.
+  return tree_.locator(tree_.best().prev ? tree_.best().prev : nullptr);
 }
 
 void HeaderSync::handle_headers(PeerSync& peer, const std::vector<wire::BlockHeader>& headers) {

@@ -73,6 +73,7 @@ private:
   // scored for an invalid one).
   const HeaderEntry* store_headers(PeerSync& peer, const std::vector<wire::BlockHeader>& headers, bool& failed);
   void request_headers(PeerSync& peer, std::vector<Hash256> locator);
+  std::vector<Hash256> learning_locator() const;
   void choose_sync_peer();
   void finish_initial_sync(PeerSync& peer);
   void note_best_changed(const HeaderEntry* previous_best);
