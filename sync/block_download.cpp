@@ -92,7 +92,7 @@ std::vector<BlockDownload::Request> BlockDownload::assign(TimePoint now) {
   });
 
   std::vector<Request> requests;
-  std::vector<peer::PeerId> starved;
+  std::vector<Starved> starved;
   for (auto& [id, state] : order) {
     const int free = options_.max_in_flight_per_peer - static_cast<int>(state->in_flight.size());
     if (free <= 0) continue;
@@ -109,16 +109,18 @@ std::vector<BlockDownload::Request> BlockDownload::assign(TimePoint now) {
       in_flight_.emplace(*e->hash, InFlight{id, e});
       request.hashes.push_back(*e->hash);
     }
+    // Nothing to fetch although the peer has blocks we need: they are all in flight elsewhere (or
+    // beyond the window, or held back by the memory bound).
     if (!request.hashes.empty())
       requests.push_back(std::move(request));
-    else if (reach > end || (memory_bound && reach > base_height))
-      starved.push_back(id);
+    else if (reach > base_height)
+      starved.push_back({id, reach});
   }
   update_stall_timer(starved, end, now);
   return requests;
 }
 
-void BlockDownload::update_stall_timer(const std::vector<peer::PeerId>& starved, int window_end, TimePoint now) {
+void BlockDownload::update_stall_timer(const std::vector<Starved>& starved, int window_end, TimePoint now) {
   std::optional<peer::PeerId> staller;
   for (int h = base().height + 1; h <= window_end; ++h) {
     const HeaderEntry* e = tree_.at_height(h);
@@ -128,7 +130,12 @@ void BlockDownload::update_stall_timer(const std::vector<peer::PeerId>& starved,
     auto it = in_flight_.find(*e->hash);
     if (it != in_flight_.end()) {
       const peer::PeerId holder = it->second.peer;
-      if (std::any_of(starved.begin(), starved.end(), [&](peer::PeerId p) { return p != holder; })) staller = holder;
+      // Stalling when another peer that has this block sits idle for want of it (Core asks that the
+      // window be what stops the idle peer; near the tip, or on a chain shorter than the window,
+      // that never happens, and a peer withholding the next block would hold the chain forever).
+      if (std::any_of(starved.begin(), starved.end(),
+                      [&](const Starved& s) { return s.peer != holder && s.reach >= e->height; }))
+        staller = holder;
     }
     break;
   }

@@ -120,9 +120,14 @@ private:
   int shared_height(const PeerState& peer, int window_end) const;
   // Blocks of the window that can be requested, lowest first.
   std::vector<const HeaderEntry*> requestable(int window_end) const;
-  // Starts the timer of the peer holding the window's lowest missing block when another peer
-  // (`starved`) had free slots but nothing to fetch; clears every other timer.
-  void update_stall_timer(const std::vector<peer::PeerId>& starved, int window_end, TimePoint now);
+  // A peer with free slots that got nothing, and the highest window block it has.
+  struct Starved {
+    peer::PeerId peer;
+    int reach;
+  };
+  // Starts the timer of the peer holding the window's lowest missing block when another peer that
+  // has that block (`starved`) had free slots but nothing to fetch; clears every other timer.
+  void update_stall_timer(const std::vector<Starved>& starved, int window_end, TimePoint now);
   void release(PeerState& state, const Hash256& hash);
   void forget(peer::PeerId peer);
 

@@ -369,3 +369,46 @@ TEST_CASE("block download: the window moves up when the tip advances") {
   CHECK(download.window_end() == kChainLength);
   CHECK(download.queued() == 10);
 }
+
+TEST_CASE("block download: a peer withholding the next block stalls even when the chain is shorter than the window") {
+  // Core names a staller only when the window is what stops the idle peer; a 40-block chain never
+  // fills a 1,024-block window, and a peer sitting on blocks 1-16 would hold the chain forever.
+  Chain chain;
+  BlockDownload download(chain.tree, chain.tree.genesis());
+  const sync::HeaderEntry& short_best = chain.at(40);
+  download.peer_best(1, &short_best);
+  download.peer_best(2, &short_best);
+  auto requests = download.assign(kStart);
+  REQUIRE(requests.size() == 2);
+  const peer::PeerId withholder = requests[0].peer;
+  const peer::PeerId honest = requests[1].peer;
+  auto now = kStart;
+  for (const auto& hash : requests[1].hashes) {
+    now += 10ms;
+    CHECK(download.block_received(honest, hash, 1'000, now));
+    chain.store(chain.height_of(hash));
+  }
+  // The honest peer takes what is left (33-40) and delivers it too.
+  requests = download.assign(now);
+  REQUIRE(requests.size() == 1);
+  CHECK(heights(chain, requests[0].hashes) == range(33, 40));
+  for (const auto& hash : requests[0].hashes) {
+    CHECK(download.block_received(honest, hash, 1'000, now));
+    chain.store(chain.height_of(hash));
+  }
+  CHECK(download.assign(now).empty());
+  CHECK(download.stalled(now + 2s + 1ms) == withholder);
+  requests = download.assign(now + 2s + 1ms);
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].peer == honest);
+  CHECK(heights(chain, requests[0].hashes) == range(1, 16));
+
+  // A peer without the stuck block sitting idle names nobody.
+  Chain other;
+  BlockDownload download2(other.tree, other.tree.genesis());
+  download2.peer_best(1, &other.at(40));
+  REQUIRE(download2.assign(kStart).size() == 1); // peer 1: blocks 1-16
+  download2.peer_best(3, &other.tree.genesis());  // has nothing we need
+  CHECK(download2.assign(kStart).empty());
+  CHECK_FALSE(download2.stalled(kStart + 10s));
+}
