@@ -3,7 +3,7 @@
 #   contrib/build.sh release|sanitize|fuzz
 # release: optimised client and unit tests (warnings are errors) in build/
 # sanitize: the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer in build-sanitize/
-# tsan: the tests where threads meet (address book, peers, script checks) under ThreadSanitizer in build-tsan/
+# tsan: the tests where threads meet (address book, peers, script checks, RPC) under ThreadSanitizer in build-tsan/
 # fuzz: the libFuzzer targets, built with clang 16, in build-fuzz/
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ case "$flavour" in
   tsan)
     dir=build-tsan
     args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPEREGRINE_TSAN=ON -DPEREGRINE_WERROR=ON)
-    targets=(--target test_addrbook test_peer test_sync) ;;
+    targets=(--target test_addrbook test_peer test_sync test_node) ;;
   fuzz)
     dir=build-fuzz
     args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPEREGRINE_FUZZ=ON -DPEREGRINE_TESTS=OFF

@@ -146,9 +146,7 @@ void BlockSync::handle_block(peer::PeerId id, const wire::Block& block) {
   if (mutation) {
     // Not the block its header names: the sender is at fault, the block is fetched elsewhere.
     consensus::BlockFailure failure{*mutation, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
-    peers_.misbehaving(id, peer::Offence::invalid_block,
-                       fmt::format("block {} at height {} was altered: {}", hash.to_hex(), entry->height,
-                                   failure.reason()));
+    punish(id, fmt::format("block {} at height {} was altered: {}", hash.to_hex(), entry->height, failure.reason()));
     return;
   }
 
@@ -186,8 +184,7 @@ void BlockSync::punish_invalid_senders() {
     if (it == senders_.end()) continue;
     log_.warn(kLog, "peer {} sent invalid block {} at height {}: {}", it->second, bad.hash.to_hex(), bad.height,
               bad.reason);
-    peers_.misbehaving(it->second, peer::Offence::invalid_block,
-                       fmt::format("block {} at height {}: {}", bad.hash.to_hex(), bad.height, bad.reason));
+    punish(it->second, fmt::format("invalid block {} at height {}: {}", bad.hash.to_hex(), bad.height, bad.reason));
     senders_.erase(it);
   }
 }
@@ -204,6 +201,11 @@ void BlockSync::request_blocks() {
 
 void BlockSync::refresh_peer(peer::PeerId id) {
   if (ready_.contains(id)) download_.peer_best(id, headers_.best_known(id));
+}
+
+void BlockSync::punish(peer::PeerId id, const std::string& reason) {
+  if (auto it = deliveries_.find(id); it != deliveries_.end() && it->second.dropped.empty()) it->second.dropped = reason;
+  peers_.misbehaving(id, peer::Offence::invalid_block, reason);
 }
 
 void BlockSync::drop(peer::PeerId id, const std::string& reason) {

@@ -35,7 +35,7 @@ struct PeerDelivery {
   std::uint64_t blocks = 0;
   std::uint64_t bytes = 0;
   bool connected = true;
-  std::string dropped; // why we dropped it, if we did
+  std::string dropped; // why we dropped or scored it, if we did
 };
 
 class BlockSync final : public peer::MessageHandler {
@@ -81,6 +81,8 @@ private:
   void punish_invalid_senders();
   void request_blocks();
   void refresh_peer(peer::PeerId id);
+  // Scores a peer for a bad block (which disconnects it) and records why.
+  void punish(peer::PeerId id, const std::string& reason);
   void drop(peer::PeerId id, const std::string& reason);
 
   HeaderTree& tree_;

@@ -10,6 +10,7 @@
 
 #include "node/chain_options.hpp"
 #include "node/commands.hpp"
+#include "node/sync_report.hpp"
 #include "sync/block_import.hpp"
 #include "util/datadir_lock.hpp"
 #include "util/json.hpp"
@@ -126,15 +127,7 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
   out.set("blocks_connected", chain.stats().blocks_connected);
   out.set("inputs", chain.stats().inputs - inputs0);
   out.set("script_checks_skipped_blocks", chain.stats().scripts_skipped_blocks);
-  json::Value invalid = json::Value::array();
-  for (const auto& bad : chain.invalid_blocks()) {
-    json::Value b = json::Value::object();
-    b.set("height", static_cast<std::int64_t>(bad.height));
-    b.set("hash", bad.hash.to_hex());
-    b.set("reason", bad.reason);
-    invalid.push_back(std::move(b));
-  }
-  out.set("invalid", std::move(invalid));
+  out.set("invalid", invalid_blocks_json(chain.invalid_blocks()));
   out.set("interrupted", g_stop != 0);
   out.set("seconds", seconds);
   out.set("blocks_per_second", seconds > 0 ? static_cast<double>(chain.stats().blocks_connected) / seconds : 0.0);

@@ -13,7 +13,10 @@
 #include "node/commands.hpp"
 #include "node/peer_options.hpp"
 #include "node/sync_node.hpp"
+#include "node/json_rpc.hpp"
+#include "node/rpc_server.hpp"
 #include "node/sync_report.hpp"
+#include "node/sync_rpc.hpp"
 #include "peer/asio.hpp"
 #include "sync/sync_progress.hpp"
 #include "util/datadir_lock.hpp"
@@ -75,7 +78,7 @@ AddressSupply make_address_supply(const consensus::ChainParams& params, const Co
 class SyncRun {
 public:
   SyncRun(asio::io_context& io, SyncNode& node, StopRules rules, AddressSupply& addresses, util::Logger& log)
-      : io_(io), node_(node), rules_(rules), addresses_(addresses), log_(log), timer_(io), signals_(io, SIGINT, SIGTERM),
+      : node_(node), rules_(rules), addresses_(addresses), log_(log), timer_(io), stop_timer_(io), signals_(io, SIGINT, SIGTERM),
         report_signal_(io, SIGUSR1) {}
 
   void start() {
@@ -94,11 +97,22 @@ public:
     if (stopping_) return;
     stopping_ = true;
     timer_.cancel();
+    stop_timer_.cancel();
     signals_.cancel();
     report_signal_.cancel();
+    if (rpc_) rpc_->stop();
     node_.peers.stop();
   }
 
+  // The RPC `stop`: its answer is written first, then the node stops.
+  void stop_soon() {
+    stop_timer_.expires_after(std::chrono::milliseconds(200));
+    stop_timer_.async_wait([this](const peer::error_code& ec) {
+      if (!ec) stop();
+    });
+  }
+
+  void set_rpc(RpcServer* rpc) { rpc_ = rpc; }
   bool interrupted() const { return interrupted_; }
   bool reached_goal() const { return reached_goal_; }
 
@@ -163,22 +177,43 @@ private:
     log_.warn(kLog, "no peers connected for {} s: {}", kNoPeersWarning.count(), why);
   }
 
-  asio::io_context& io_;
   SyncNode& node_;
   StopRules rules_;
   AddressSupply& addresses_;
   util::Logger& log_;
   asio::steady_timer timer_;
+  asio::steady_timer stop_timer_;
   asio::signal_set signals_;
   asio::signal_set report_signal_;
   sync::RateMeter meter_;
   Clock::time_point last_progress_ = Clock::now();
   Clock::time_point alone_since_ = Clock::now();
+  RpcServer* rpc_ = nullptr;
   std::uint64_t ticks_ = 0;
   bool stopping_ = false;
   bool interrupted_ = false;
   bool reached_goal_ = false;
 };
+
+// --rpcport (off by default), --rpcuser/--rpcpassword (both, or a cookie).
+std::expected<std::optional<RpcServerConfig>, UsageError> parse_rpc_options(const ParsedArgs& args,
+                                                                          const std::filesystem::path& datadir) {
+  if (!args.has("rpcport")) {
+    if (args.has("rpcuser") || args.has("rpcpassword")) return std::unexpected(UsageError{"--rpcuser and --rpcpassword need --rpcport"});
+    return std::nullopt;
+  }
+  auto port = parse_uint_option(args, "rpcport", 0, 1, 65535);
+  if (!port) return std::unexpected(port.error());
+  RpcServerConfig config;
+  config.port = static_cast<std::uint16_t>(*port);
+  config.datadir = datadir;
+  if (args.has("rpcuser") != args.has("rpcpassword")) return std::unexpected(UsageError{"give both --rpcuser and --rpcpassword, or neither (a cookie)"});
+  if (args.has("rpcpassword")) {
+    config.user = args.value("rpcuser");
+    config.password = args.value("rpcpassword");
+  }
+  return config;
+}
 
 } // namespace
 
@@ -189,6 +224,9 @@ std::vector<OptionSpec> sync_options() {
       {"stop-at-height", ArgKind::value, "H", "exit 0 once the chain reaches height H"},
       {"stop-at-tip", ArgKind::flag, "", "exit 0 once synced with the peers (for scripts)"},
       {"progress", ArgKind::value, "SECONDS", "progress line on stderr every SECONDS (default 5; 0: none)"},
+      {"rpcport", ArgKind::value, "PORT", "serve JSON-RPC (Bitcoin Core's dialect) and /metrics on 127.0.0.1:PORT"},
+      {"rpcuser", ArgKind::value, "USER", "RPC user (default: a cookie file in the datadir)"},
+      {"rpcpassword", ArgKind::value, "PASSWORD", "RPC password (with --rpcuser)"},
       {"trace", ArgKind::value, "FILE.csv", "write each connected block's size and stage times to FILE.csv"},
   });
   return options;
@@ -210,6 +248,9 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   auto progress = parse_uint_option(args, "progress", 5, 0, 86'400);
   if (!progress) return fail(ctx, progress.error().message);
   rules.progress_interval = std::chrono::seconds(*progress);
+
+  auto rpc_config = parse_rpc_options(args, ctx.datadir);
+  if (!rpc_config) return fail(ctx, rpc_config.error().message);
 
   std::error_code ec;
   std::filesystem::create_directories(ctx.datadir, ec);
@@ -243,16 +284,26 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   blocks.set_profile(&profile);
   chain.on_block_traced = [&profile](const sync::BlockTrace& t) { profile.block_traced(t); };
 
-  SyncNode node{params, *stores, tree, chain, headers, blocks, manager, profile, chain_options->par, Clock::now(), {}};
+  SyncNode node{params,  *stores, tree, chain, headers, blocks, manager, profile, chain_options->par,
+                chain_options->prune_target_bytes != 0, Clock::now(), {}};
   SyncRun run(io, node, rules, addresses, log);
-  node.request_stop = [&run] { run.stop(); };
+  node.request_stop = [&run] { run.stop_soon(); };
+  RpcDispatcher dispatcher;
+  std::optional<RpcServer> rpc;
+  if (*rpc_config) {
+    add_sync_methods(dispatcher, node);
+    rpc.emplace(io, **rpc_config, dispatcher, [&node] { return sync_metrics(node); }, log);
+    if (auto started = rpc->start(); !started) return fail(ctx, started.error());
+    log.info(kLog, "JSON-RPC on 127.0.0.1:{}", rpc->port());
+    run.set_rpc(&*rpc);
+  }
   run.start();
   io.run();
 
   // Every connection is closed: settle the scripts under way and make the chain durable.
   auto flushed = blocks.flush();
   if (addresses.book) (void)addresses.book->save();
-  log.info(kLog, "\n{}", sync::format_profile(profile_totals(node), blocks.deliveries()));
+  ctx.err << sync::format_profile(profile_totals(node), blocks.deliveries());
   const double seconds = std::chrono::duration<double>(Clock::now() - node.started).count();
   ctx.out << sync_summary(node, start_height, seconds, run.interrupted()).dump_pretty() << "\n";
   if (!flushed) return fail(ctx, flushed.error());

@@ -25,6 +25,7 @@ struct SyncNode {
   peer::PeerManager& peers;
   sync::IbdProfile& profile;
   unsigned script_threads;
+  bool pruned; // --prune
   std::chrono::steady_clock::time_point started;
   std::function<void()> request_stop; // a clean shutdown (the RPC `stop`)
 };

@@ -24,6 +24,18 @@ double progress_share(const SyncNode& node) {
 
 } // namespace
 
+json::Value invalid_blocks_json(const std::vector<sync::InvalidBlock>& blocks) {
+  json::Value out = json::Value::array();
+  for (const auto& bad : blocks) {
+    json::Value b = json::Value::object();
+    b.set("height", static_cast<std::int64_t>(bad.height));
+    b.set("hash", bad.hash.to_hex());
+    b.set("reason", bad.reason);
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 bool in_initial_download(const SyncNode& node) {
   constexpr std::int64_t kMaxTipAge = 24 * 60 * 60; // Core's DEFAULT_MAX_TIP_AGE
   if (&node.chain.tip() != &node.tree.best()) return true;
@@ -43,8 +55,10 @@ sync::ProgressFigures progress_figures(const SyncNode& node, const sync::RateMet
   f.progress = progress_share(node);
   f.blocks_per_second = meter.blocks_per_second();
   f.transactions_per_second = meter.transactions_per_second();
-  f.eta = sync::estimate_eta(node.params.chain_tx_data, node.chain.chain_tx(), unix_now(), f.height, f.headers,
-                             f.blocks_per_second, f.transactions_per_second);
+  // Before the headers are in, how much is left is unknown.
+  if (node.headers.caught_up() || f.height < f.headers)
+    f.eta = sync::estimate_eta(node.params.chain_tx_data, node.chain.chain_tx(), unix_now(), f.height, f.headers,
+                               f.blocks_per_second, f.transactions_per_second);
   f.peers = node.peers.peer_count();
   f.cache_mib = static_cast<double>(node.chain.cache_bytes()) / (1 << 20);
   f.in_flight = node.blocks.download().in_flight();
@@ -68,15 +82,7 @@ json::Value sync_summary(const SyncNode& node, int start_height, double seconds,
   out.set("inputs", stats.inputs);
   out.set("script_checks_skipped_blocks", stats.scripts_skipped_blocks);
   out.set("files_pruned", stats.files_pruned);
-  json::Value invalid = json::Value::array();
-  for (const auto& bad : chain.invalid_blocks()) {
-    json::Value b = json::Value::object();
-    b.set("height", static_cast<std::int64_t>(bad.height));
-    b.set("hash", bad.hash.to_hex());
-    b.set("reason", bad.reason);
-    invalid.push_back(std::move(b));
-  }
-  out.set("invalid", std::move(invalid));
+  out.set("invalid", invalid_blocks_json(chain.invalid_blocks()));
   json::Value peers = json::Value::array();
   for (const auto& [id, d] : node.blocks.deliveries()) {
     json::Value p = json::Value::object();

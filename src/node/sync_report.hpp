@@ -9,6 +9,9 @@ namespace peregrine::node {
 
 sync::ProgressFigures progress_figures(const SyncNode& node, const sync::RateMeter& meter);
 
+// Invalid blocks as `import` and `sync` report them: height, hash, Core's reject reason.
+util::json::Value invalid_blocks_json(const std::vector<sync::InvalidBlock>& blocks);
+
 util::json::Value sync_summary(const SyncNode& node, int start_height, double seconds, bool interrupted);
 
 } // namespace peregrine::node

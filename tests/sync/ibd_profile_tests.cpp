@@ -1,0 +1,93 @@
+// The IBD bottleneck report: its verdict, its table and the --trace rows.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "sync/ibd_profile.hpp"
+#include "temp_dir.hpp"
+
+using namespace peregrine;
+using namespace std::chrono_literals;
+
+namespace {
+
+sync::ProfileTotals totals(std::chrono::nanoseconds network, std::chrono::nanoseconds scripts,
+                           std::chrono::nanoseconds flush) {
+  sync::ProfileTotals t;
+  t.network_wait = network;
+  t.chain.script_wait = scripts;
+  t.chain.utxo_flush = flush;
+  t.wall = network + scripts + flush;
+  t.script_threads = 2;
+  return t;
+}
+
+} // namespace
+
+TEST_CASE("bottleneck names the resource that held sync back most") {
+  CHECK(sync::bottleneck(totals(5s, 1s, 1s)) == "network");
+  CHECK(sync::bottleneck(totals(1s, 5s, 1s)) == "cpu");
+  CHECK(sync::bottleneck(totals(1s, 1s, 5s)) == "disk");
+  // Cache misses are disk, cache hits CPU.
+  auto t = totals(0s, 0s, 0s);
+  t.chain.coins_miss = 3s;
+  t.chain.coins_hit = 2s;
+  CHECK(sync::bottleneck(t) == "disk");
+}
+
+TEST_CASE("the report's table and JSON carry every stage") {
+  auto t = totals(2s, 1s, 1s);
+  t.chain.script_cpu = 3s;
+  t.chain.coin_hits = 7;
+  t.chain.coin_misses = 3;
+  std::map<peer::PeerId, sync::PeerDelivery> peers;
+  peers[4] = {"127.0.0.1:18444", 10, 2'500'000, false, "stalling block download"};
+  const std::string table = sync::format_profile(t, peers);
+  CHECK(table.find("waiting for the network             2.000   50.0%") != std::string::npos);
+  CHECK(table.find("UTXO flushes                        1.000   25.0%") != std::string::npos);
+  CHECK(table.find("7 from the cache, 3 from the database") != std::string::npos);
+  CHECK(table.find("3.000 s of pool time, 37.5% of its capacity") != std::string::npos); // 3 s / (4 s * 2)
+  CHECK(table.find("bottleneck: network") != std::string::npos);
+  CHECK(table.find("peer 4 127.0.0.1:18444: 10 blocks, 2.50 MB (dropped: stalling block download)") != std::string::npos);
+  const auto json = sync::profile_json(t);
+  CHECK(json.dump().find("\"network_wait_seconds\":2") != std::string::npos);
+  CHECK(json.dump().find("\"bottleneck\":\"network\"") != std::string::npos);
+}
+
+TEST_CASE("--trace writes one row per block with its decoding time") {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path);
+  const auto path = dir.path / "trace.csv";
+  {
+    sync::IbdProfile profile;
+    REQUIRE(profile.open_trace(path));
+    sync::BlockTrace b;
+    b.height = 7;
+    b.hash.bytes[0] = 1;
+    b.bytes = 250;
+    b.txs = 2;
+    b.inputs = 1;
+    b.coin_hits = 1;
+    b.block_check = 12us;
+    b.script_cpu = 40us;
+    b.utxo_flush = 3ms;
+    profile.block_decoded(b.hash, 5us);
+    profile.block_decoded(b.hash, 1us); // received twice: both decodings count
+    profile.block_traced(b);
+    b.height = 8;
+    b.hash.bytes[0] = 2;
+    profile.block_traced(b); // never decoded here (read back from disk): 0
+  }
+  std::ifstream in(path);
+  std::string header, first, second, extra;
+  std::getline(in, header);
+  std::getline(in, first);
+  std::getline(in, second);
+  CHECK(header.starts_with("height,hash,bytes,txs,inputs,coin_hits,coin_misses,deserialize_us,"));
+  CHECK(first.starts_with("7,"));
+  CHECK(first.ends_with(",250,2,1,1,0,6,12,0,0,40,0,0,3000"));
+  CHECK(second.starts_with("8,"));
+  CHECK(second.ends_with(",250,2,1,1,0,0,12,0,0,40,0,0,3000"));
+  CHECK_FALSE(std::getline(in, extra));
+}
