@@ -165,7 +165,10 @@ asio::awaitable<void> Connection::read_loop() {
 
 void Connection::handle_frame(const wire::MessageHeader& header, const Bytes& payload) {
   auto now = Clock::now();
-  if (!message_rate_.try_take(1, now)) {
+  // Blocks are exempt: during initial sync a peer sends thousands a second of the small early ones
+  // we asked for, their cost grows with their bytes (which the bandwidth limits bound), and block
+  // sync drops an unrequested one after a hash lookup.
+  if (header.command != wire::BlockMessage::kCommand && !message_rate_.try_take(1, now)) {
     offence(Offence::message_flood,
             fmt::format("more than {:.0f} messages at once", limits_.message_burst));
     return;

@@ -27,7 +27,7 @@ struct Bandwidth {
 
 struct ConnectionLimits {
   std::chrono::milliseconds frame_timeout{120'000}; // a started message must finish in this time
-  double messages_per_second = 500;                 // sustained message rate before a flood
+  double messages_per_second = 500;                 // sustained message rate before a flood (blocks exempt)
   double message_burst = 2'000;
   double unknown_commands_per_second = 1;           // commands we do not speak
   double unknown_command_burst = 100;

@@ -105,6 +105,27 @@ TEST_CASE("each misbehaving peer is scored and disconnected, banned when the sco
   CHECK_FALSE(node.logs().contains("bug:"));
 }
 
+TEST_CASE("blocks do not count toward the message flood limit") {
+  // During initial sync a peer answers our getdata with thousands of small blocks a second.
+  TestNode node;
+  RawPeer peer(node.port(), "127.0.0.11");
+  REQUIRE(peer.handshake(7));
+  wire::Block block; // decodes; whether it is valid is for the layer above
+  block.txs.resize(1);
+  block.txs[0].inputs.resize(1);
+  block.txs[0].inputs[0].prevout.index = wire::OutPoint::kNullIndex;
+  block.txs[0].inputs[0].script_sig = {0x51, 0x51};
+  block.txs[0].outputs.resize(1);
+  block.txs[0].outputs[0].script_pubkey = {0x51};
+  const Bytes one = wire::encode_message(kRegtestMagic, wire::BlockMessage{block});
+  Bytes blocks;
+  for (int i = 0; i < 5'000; ++i) blocks.insert(blocks.end(), one.begin(), one.end());
+  peer.send_bytes(blocks);
+  check_still_serving(peer, 8);
+  CHECK(eventually([&] { return node.handler().commands().size() >= 5'000; }));
+  CHECK_FALSE(node.logs().contains("misbehaved"));
+}
+
 TEST_CASE("a slow-loris peer that dribbles a message is cut off") {
   TestNode node; // frame timeout 1.5 s in tests
   RawPeer good(node.port(), "127.0.0.1");
