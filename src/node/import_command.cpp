@@ -31,6 +31,12 @@ int fail(const Context& ctx, std::string_view message) {
   return kExitFailure;
 }
 
+// A wrong option value: the command line is wrong.
+int usage(const Context& ctx, const UsageError& error) {
+  ctx.err << kName << ": " << error.message << "\n";
+  return kExitUsage;
+}
+
 // --reindex: the datadir's own block files become the input of a fresh import. They move aside to
 // blocks.reindex (kept if an interrupted reindex left one) and are deleted once the import is done.
 std::expected<std::vector<std::filesystem::path>, std::string> prepare_reindex(const std::filesystem::path& datadir) {
@@ -72,7 +78,7 @@ std::vector<OptionSpec> import_options() {
 int run_import_command(const Context& ctx, const ParsedArgs& args) {
   const auto& params = consensus::chain_params(ctx.network);
   auto parsed = parse_chain_options(args);
-  if (!parsed) return fail(ctx, parsed.error().message);
+  if (!parsed) return usage(ctx, parsed.error());
   const sync::ChainStateOptions options = *parsed;
 
   // Before anything in the datadir is touched, --reindex's moves included.
@@ -86,7 +92,7 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
     files = std::move(*own);
   }
   for (const auto& p : args.positional()) files.emplace_back(p);
-  if (files.empty()) return fail(ctx, "no block files: give FILE... or --reindex");
+  if (files.empty()) return usage(ctx, UsageError{"no block files: give FILE... or --reindex"});
 
   auto stores = sync::ChainStores::open(ctx.datadir, params);
   if (!stores) return fail(ctx, stores.error());

@@ -36,6 +36,12 @@ int fail(const Context& ctx, std::string_view message) {
   return kExitFailure;
 }
 
+// A wrong option value: the command line is wrong.
+int usage(const Context& ctx, const UsageError& error) {
+  ctx.err << kName << ": " << error.message << "\n";
+  return kExitUsage;
+}
+
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -235,22 +241,22 @@ std::vector<OptionSpec> sync_options() {
 int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   const auto& params = consensus::chain_params(ctx.network);
   auto chain_options = parse_chain_options(args);
-  if (!chain_options) return fail(ctx, chain_options.error().message);
+  if (!chain_options) return usage(ctx, chain_options.error());
   auto peer_cfg = peer_config(args, params, ctx.datadir);
-  if (!peer_cfg) return fail(ctx, peer_cfg.error().message);
+  if (!peer_cfg) return usage(ctx, peer_cfg.error());
   StopRules rules;
   rules.at_tip = args.has("stop-at-tip");
   if (args.has("stop-at-height")) {
     auto h = parse_uint_option(args, "stop-at-height", 0, 0, 100'000'000);
-    if (!h) return fail(ctx, h.error().message);
+    if (!h) return usage(ctx, h.error());
     rules.at_height = static_cast<int>(*h);
   }
   auto progress = parse_uint_option(args, "progress", 5, 0, 86'400);
-  if (!progress) return fail(ctx, progress.error().message);
+  if (!progress) return usage(ctx, progress.error());
   rules.progress_interval = std::chrono::seconds(*progress);
 
   auto rpc_config = parse_rpc_options(args, ctx.datadir);
-  if (!rpc_config) return fail(ctx, rpc_config.error().message);
+  if (!rpc_config) return usage(ctx, rpc_config.error());
 
   std::error_code ec;
   std::filesystem::create_directories(ctx.datadir, ec);

@@ -38,11 +38,12 @@ TEST_CASE("sync: option errors are named before anything is touched") {
       {{"--prune=100"}, "below the minimum of 550 MiB"},
       {{"--stop-at-height=x"}, "--stop-at-height"},
       {{"--connect=127.0.0.1:99999"}, "--connect"},
+      {{"--progress=0.2"}, "--progress"},
   };
   for (const auto& c : cases) {
     auto r = run(sync_args(dir, c.args));
     CAPTURE(c.message);
-    CHECK(r.code == 1);
+    CHECK(r.code == 2); // the command line is wrong
     CHECK(r.err.find(c.message) != std::string::npos);
   }
   CHECK_FALSE(std::filesystem::exists(dir.path));
