@@ -25,125 +25,16 @@ killed is stopped at the start). Timings go to stdout for the CI log.
 
 usage: import_filled_chain_test.py PEREGRINE REPO_DIR WORK_DIR P2P_PORT RPC_PORT [NTX NBLOCKS]
 """
-import base64
 import decimal
-import http.client
-import importlib.util
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import time
 
-COIN = 100_000_000
-# Every kind realpeer.sh's fill spends (its stats' "byInput" keys): each must be spent at least once.
-FILL_KINDS = ("p2pk", "p2pkh", "p2pkh_uncompressed", "p2wpkh", "p2sh_p2wpkh", "p2sh_multisig_2of3",
-              "p2wsh_multisig_2of3", "p2sh_p2wsh_multisig_2of3", "bare_multisig_1of2",
-              "p2tr_keypath", "p2tr_scriptpath")
-# Output script templates that must occur in the chain, as created and as spent (classified here
-# from the blocks themselves, not from what fill says it did). OP_RETURN is never spent.
-CREATED_CLASSES = ("p2pk", "p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "multisig", "op_return")
-SPENT_CLASSES = ("p2pk", "p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "multisig")
-
-failures = []
-
-
-def check(what, got, want):
-    if got != want:
-        failures.append(f"{what}: got {got!r}, expected {want!r}")
-        print(f"FAIL {what}: got {got!r}, expected {want!r}")
-    else:
-        print(f"ok   {what}: {got!r}")
-
-
-def run(args, timeout=300, env=None, ok_codes=(0,)):
-    t0 = time.monotonic()
-    out = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
-    dt = time.monotonic() - t0
-    if out.returncode not in ok_codes:
-        sys.exit(f"{' '.join(map(str, args))} failed ({out.returncode}) after {dt:.1f}s:\n"
-                 f"{out.stdout}\n{out.stderr}")
-    return out, dt
-
-
-def satoshis(amount):
-    """A BTC amount as parsed with parse_float=Decimal (or an int) -> exact integer satoshis."""
-    sat = decimal.Decimal(amount) * COIN
-    if sat != sat.to_integral_value():
-        raise ValueError(f"amount {amount} is not a whole number of satoshis")
-    return int(sat)
-
-
-def script_class(script):
-    n = len(script)
-    if n and script[0] == 0x6A:
-        return "op_return"
-    if n == 25 and script[:3] == b"\x76\xa9\x14" and script[23:] == b"\x88\xac":
-        return "p2pkh"
-    if n == 23 and script[:2] == b"\xa9\x14" and script[22] == 0x87:
-        return "p2sh"
-    if n == 22 and script[:2] == b"\x00\x14":
-        return "p2wpkh"
-    if n == 34 and script[:2] == b"\x00\x20":
-        return "p2wsh"
-    if n == 34 and script[:2] == b"\x51\x20":
-        return "p2tr"
-    if (n == 35 and script[0] == 33 or n == 67 and script[0] == 65) and script[-1] == 0xAC:
-        return "p2pk"
-    if n >= 37 and 0x51 <= script[0] <= 0x60 and 0x51 <= script[-2] <= 0x60 and script[-1] == 0xAE:
-        return "multisig"
-    return "other"
-
-
-def chain_census(replay_mod, path):
-    """Per script class, outputs created and outputs spent in the file; and its transaction count."""
-    created, spent, scripts, ntx = {}, {}, {}, 0
-    for _, raw in replay_mod.read_frames(path, "regtest"):
-        _, _, _, txs = replay_mod.parse_block(raw)
-        for txid, inputs, outputs, is_coinbase in txs:
-            ntx += 1
-            if not is_coinbase:
-                for prevout in inputs:
-                    c = script_class(scripts.pop(prevout))
-                    spent[c] = spent.get(c, 0) + 1
-            for index, (_, script) in enumerate(outputs):
-                c = script_class(script)
-                created[c] = created.get(c, 0) + 1
-                scripts[(txid, index)] = script
-    return created, spent, ntx
-
-
-class Bcoin:
-    def __init__(self, realpeer, datadir, port, rpcport):
-        self.realpeer, self.port, self.rpcport = realpeer, port, rpcport
-        self.env = dict(os.environ, RP_DATADIR=datadir, RP_MEMORY="1")
-
-    def sh(self, *args, timeout=300):
-        return run([self.realpeer, *map(str, args)], timeout=timeout, env=self.env)
-
-    def stop(self):
-        subprocess.run([self.realpeer, "stop"], env=self.env, capture_output=True, timeout=60)
-
-    def rpc(self, method, *params):
-        conn = http.client.HTTPConnection("127.0.0.1", self.rpcport, timeout=60)
-        auth = base64.b64encode(b"x:x").decode()
-        conn.request("POST", "/", json.dumps({"method": method, "params": list(params), "id": 1}),
-                     {"Authorization": f"Basic {auth}", "Content-Type": "application/json"})
-        reply = json.loads(conn.getresponse().read(), parse_float=decimal.Decimal)
-        conn.close()
-        if reply.get("error"):
-            raise RuntimeError(f"{method}: {reply['error']}")
-        return reply["result"]
-
-
-def fill_stats(stdout):
-    """The JSON object realpeer.sh fill prints between its progress lines."""
-    lines = stdout.splitlines()
-    start = lines.index("{")
-    end = start + lines[start:].index("}")
-    return json.loads("\n".join(lines[start:end + 1]))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from bcoin import (CREATED_CLASSES, FILL_KINDS, SPENT_CLASSES, Bcoin, chain_census, check, exit_on_signals,
+                   fill_stats, load_replay, report, run, satoshis, utxo_stats)
 
 
 def import_chain(peregrine, datadir, blk, *extra):
@@ -154,11 +45,6 @@ def import_chain(peregrine, datadir, blk, *extra):
     return summary, wall
 
 
-def utxo_stats(peregrine, datadir):
-    out, _ = run([peregrine, "utxo-stats", "--network=regtest", f"--datadir={datadir}"])
-    return json.loads(out.stdout, parse_float=decimal.Decimal)
-
-
 def main():
     if len(sys.argv) not in (6, 8):
         sys.exit(__doc__.rsplit("usage: ", 1)[1])
@@ -166,15 +52,10 @@ def main():
     port, rpcport = int(sys.argv[4]), int(sys.argv[5])
     ntx, nblocks = (int(sys.argv[6]), int(sys.argv[7])) if len(sys.argv) == 8 else (600, 60)
     realpeer = os.path.join(repo, "contrib", "realpeer.sh")
-    spec = importlib.util.spec_from_file_location("utxo_replay", os.path.join(repo, "contrib", "utxo_replay.py"))
-    replay_mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(replay_mod)
+    replay_mod = load_replay(repo)
 
     # ctest's timeout and ^C: unwind through the finally below so the node is stopped.
-    def on_signal(signum, _frame):
-        raise SystemExit(f"interrupted by signal {signum}")
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    exit_on_signals()
 
     node_dir = os.path.join(work, "bcoin")
     node = Bcoin(realpeer, node_dir, port, rpcport)
@@ -253,13 +134,7 @@ def main():
               f"{s['seconds']:.2f}s ({wall:.2f}s wall), {s['inputs_per_second']:.0f} inputs/s, "
               f"{s['blocks_per_second']:.0f} blocks/s")
     print(f"TIMINGS: total {time.monotonic() - t_all:.1f}s")
-    if failures:
-        print(f"{len(failures)} FAILURES (work dir kept: {work}):")
-        for f in failures:
-            print("  " + f)
-        return 1
-    print("PASS")
-    return 0
+    return report(work)
 
 
 if __name__ == "__main__":
