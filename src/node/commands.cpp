@@ -93,6 +93,16 @@ std::ptrdiff_t command_position(std::span<const std::string> args) {
 
 } // namespace
 
+int command_failed(const Context& ctx, std::string_view command, std::string_view message) {
+  ctx.err << command << ": " << message << "\n";
+  return kExitFailure;
+}
+
+int command_misused(const Context& ctx, std::string_view command, std::string_view message) {
+  ctx.err << command << ": " << message << "\n";
+  return kExitUsage;
+}
+
 std::filesystem::path default_datadir(consensus::Network network) {
   const char* home = std::getenv("HOME");
   std::filesystem::path base = std::filesystem::path(home && *home ? home : ".") / ".peregrine";

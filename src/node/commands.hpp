@@ -36,6 +36,10 @@ struct Command {
   int (*run)(const Context&, const ParsedArgs&);
 };
 
+// "COMMAND: message" on stderr; return the exit code for a problem found (1) or a wrong command line (2).
+int command_failed(const Context& ctx, std::string_view command, std::string_view message);
+int command_misused(const Context& ctx, std::string_view command, std::string_view message);
+
 // Runs the command line (arguments after the program name) and returns the exit code.
 int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& err);
 

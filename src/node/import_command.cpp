@@ -26,16 +26,9 @@ constexpr std::string_view kName = "peregrine import";
 volatile std::sig_atomic_t g_stop = 0;
 void request_stop(int) { g_stop = 1; }
 
-int fail(const Context& ctx, std::string_view message) {
-  ctx.err << kName << ": " << message << "\n";
-  return kExitFailure;
-}
-
+int fail(const Context& ctx, std::string_view message) { return command_failed(ctx, kName, message); }
 // A wrong option value: the command line is wrong.
-int usage(const Context& ctx, const UsageError& error) {
-  ctx.err << kName << ": " << error.message << "\n";
-  return kExitUsage;
-}
+int usage(const Context& ctx, const UsageError& error) { return command_misused(ctx, kName, error.message); }
 
 // --reindex: the datadir's own block files become the input of a fresh import. They move aside to
 // blocks.reindex (kept if an interrupted reindex left one) and are deleted once the import is done.

@@ -31,16 +31,9 @@ constexpr std::string_view kLog = "sync";
 // With no peer this long, and DNS seeds that gave nothing, the machine is probably offline.
 constexpr std::chrono::seconds kNoPeersWarning{30};
 
-int fail(const Context& ctx, std::string_view message) {
-  ctx.err << kName << ": " << message << "\n";
-  return kExitFailure;
-}
-
+int fail(const Context& ctx, std::string_view message) { return command_failed(ctx, kName, message); }
 // A wrong option value: the command line is wrong.
-int usage(const Context& ctx, const UsageError& error) {
-  ctx.err << kName << ": " << error.message << "\n";
-  return kExitUsage;
-}
+int usage(const Context& ctx, const UsageError& error) { return command_misused(ctx, kName, error.message); }
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())

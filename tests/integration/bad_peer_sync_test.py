@@ -40,7 +40,6 @@ usage: bad_peer_sync_test.py PEREGRINE REPO_DIR WORK_DIR BCOIN_P2P BCOIN_RPC FAK
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -179,9 +178,7 @@ def main():
     ntx, nblocks = (int(sys.argv[10]), int(sys.argv[11])) if len(sys.argv) == 12 else (300, 30)
     realpeer = os.path.join(repo, "contrib", "realpeer.sh")
     bcoin.exit_on_signals()
-    bcoin.stop_leftovers(work, realpeer)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
+    bcoin.fresh_work_dir(work, realpeer)
     t_all = time.monotonic()
     times = {}
     peers = []  # fake peers to stop

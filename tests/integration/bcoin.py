@@ -29,6 +29,7 @@ import http.client
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -255,6 +256,13 @@ class Bcoin:
                 raise TimeoutError(f"{self}: height {self.height()} after {timeout}s, waiting for "
                                    f"{other}'s tip {want} at height {want_h}")
             time.sleep(poll)
+
+
+def fresh_work_dir(work, realpeer):
+    """Stops nodes an earlier killed run left under `work`, then empties it."""
+    stop_leftovers(work, realpeer)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
 
 
 def stop_leftovers(work, realpeer=None):

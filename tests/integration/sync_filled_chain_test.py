@@ -296,9 +296,7 @@ def main():
     ntx, nblocks, mine_to = (map(int, sys.argv[11:14])) if len(sys.argv) == 14 else (2000, 600, 2400)
     realpeer = os.path.join(repo, "contrib", "realpeer.sh")
     bcoin.exit_on_signals()
-    bcoin.stop_leftovers(work, realpeer)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
+    bcoin.fresh_work_dir(work, realpeer)
     t_all = time.monotonic()
     times = {}
 
