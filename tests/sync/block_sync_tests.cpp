@@ -368,6 +368,31 @@ TEST_CASE("block sync: one honest peer, 300 blocks with spends, 16 in flight at 
   CHECK(net.peers.degraded.empty());
 }
 
+TEST_CASE("block sync: after initial sync, new blocks are followed from headers and inv announcements") {
+  ServedChain served = honest_chain(120);
+  Net net;
+  net.connect(1, served);
+  REQUIRE(net.run());
+  REQUIRE(net.tip() == served.tip());
+
+  // BIP130: the peer announces two new blocks with their headers.
+  served.grow(2);
+  net.sync->on_peer_message(1, wire::HeadersMessage{{served.blocks[120].header, served.blocks[121].header}});
+  CHECK_FALSE(net.sync->synced());
+  REQUIRE(net.run());
+  CHECK(net.chain->tip().height == 122);
+  CHECK(net.tip() == served.tip());
+
+  // An inv of a block we have never heard of: its headers are asked for, then the block.
+  served.grow(1);
+  net.sync->on_peer_message(1, wire::InvMessage{{{wire::InvType::block, served.tip()}}});
+  REQUIRE(net.run());
+  CHECK(net.chain->tip().height == 123);
+  CHECK(net.tip() == served.tip());
+  CHECK(net.chain->invalid_blocks().empty());
+  CHECK(net.peers.offences.empty());
+}
+
 TEST_CASE("block sync: nothing is requested beyond the window above the validated tip") {
   const ServedChain served = honest_chain(100);
   sync::BlockDownloadOptions options;
