@@ -63,7 +63,11 @@ void BlockSync::on_peer_closed(peer::PeerId id) {
   headers_.on_peer_closed(id);
   ready_.erase(id);
   download_.peer_disconnected(id);
-  if (auto it = deliveries_.find(id); it != deliveries_.end()) it->second.connected = false;
+  // Peers that gave us nothing and did nothing wrong are forgotten (feelers come and go all day).
+  if (auto it = deliveries_.find(id); it != deliveries_.end()) {
+    if (it->second.blocks == 0 && it->second.dropped.empty()) deliveries_.erase(it);
+    else it->second.connected = false;
+  }
   request_blocks();
 }
 
