@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "peer/handshake.hpp"
+#include "util/unix_time.hpp"
 
 namespace peregrine::sync {
 namespace {
@@ -16,17 +17,12 @@ constexpr std::int64_t kNearTipSeconds = 24 * 60 * 60;
 // announcements do not connect while we are still behind, but our getheaders answer then does.
 constexpr int kMaxUnconnecting = 10;
 
-std::int64_t system_unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 } // namespace
 
 HeaderSync::HeaderSync(HeaderTree& tree, HeaderStore* store, peer::PeerControl& peers, util::Logger& log,
                        HeaderSyncConfig config)
     : tree_(tree), store_(store), peers_(peers), log_(log), config_(std::move(config)) {
-  if (!config_.unix_now) config_.unix_now = system_unix_now;
+  if (!config_.unix_now) config_.unix_now = util::unix_time;
   if (config_.salt == 0) config_.salt = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
   caught_up_ = tree_.best().time > config_.unix_now() - kNearTipSeconds;
 }

@@ -24,10 +24,7 @@ namespace {
 // given (to measure a chosen disk), else the system's temporary folder.
 int run_import_bench_command(const Context& ctx, const ParsedArgs& args, double seconds) {
   constexpr std::string_view kName = "peregrine bench import";
-  auto usage = [&](std::string_view message) {
-    ctx.err << kName << ": " << message << "\n";
-    return kExitUsage;
-  };
+  auto usage = [&](std::string_view message) { return command_misused(ctx, kName, message); };
   const auto& positional = args.positional();
   if (positional.size() > 2) return usage("takes at most one FILE of blk-framed blocks");
   bench::ImportBenchOptions o;

@@ -10,6 +10,7 @@
 #include "node/commands.hpp"
 #include "util/file.hpp"
 #include "wire/block.hpp"
+#include "util/unix_time.hpp"
 
 namespace peregrine::node {
 namespace {
@@ -26,12 +27,6 @@ int report(const Context& ctx, int code, std::string_view message) {
 
 json::Value hash_or_null(const Hash256& hash, bool present) {
   return present ? json::Value(hash.to_hex()) : json::Value();
-}
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 } // namespace
@@ -114,7 +109,7 @@ int run_check_headers_command(const Context& ctx, const ParsedArgs& args) {
   auto file = util::read_file(path);
   if (!file) return report(ctx, kExitFailure, file.error());
 
-  CheckHeadersInput input{path, ctx.network, static_cast<int>(*start_height), csv, unix_now()};
+  CheckHeadersInput input{path, ctx.network, static_cast<int>(*start_height), csv, util::unix_time()};
   auto summary = check_headers(*file, input);
   if (!summary) {
     const auto& e = summary.error();

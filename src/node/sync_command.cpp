@@ -20,6 +20,7 @@
 #include "peer/asio.hpp"
 #include "sync/sync_progress.hpp"
 #include "util/datadir_lock.hpp"
+#include "util/unix_time.hpp"
 
 namespace peregrine::node {
 namespace {
@@ -34,11 +35,6 @@ constexpr std::chrono::seconds kNoPeersWarning{30};
 int fail(const Context& ctx, std::string_view message) { return command_failed(ctx, kName, message); }
 // A wrong option value: the command line is wrong.
 int usage(const Context& ctx, const UsageError& error) { return command_misused(ctx, kName, error.message); }
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct StopRules {
   std::optional<int> at_height;
@@ -69,7 +65,7 @@ AddressSupply make_address_supply(const consensus::ChainParams& params, const Co
   seeds.default_port = params.default_port;
   s.seeder = std::make_unique<addrbook::Seeder>(*s.book, std::move(seeds), addrbook::system_resolver(),
                                                 [&log](std::string_view line) { log.info("seeder", "{}", line); },
-                                                unix_now());
+                                                util::unix_time());
   return s;
 }
 
@@ -151,7 +147,7 @@ private:
   }
 
   void every_second(Clock::time_point now) {
-    if (addresses_.seeder) addresses_.seeder->poll(unix_now(), node_.peers.peer_count());
+    if (addresses_.seeder) addresses_.seeder->poll(util::unix_time(), node_.peers.peer_count());
     meter_.add(now, node_.chain.stats().blocks_connected, node_.chain.stats().transactions);
     if (rules_.progress_interval.count() > 0 && now - last_progress_ >= rules_.progress_interval) {
       last_progress_ = now;

@@ -2,22 +2,19 @@
 
 #include <string>
 
+#include "util/unix_time.hpp"
+
 namespace peregrine::node {
 namespace {
 
 namespace json = util::json;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Core's verificationprogress on networks with chainTxData; elsewhere (regtest) the share of the
 // best header chain's blocks, which says more than Core's constant 1.
 double progress_share(const SyncNode& node) {
   const auto& data = node.params.chain_tx_data;
   if (data.tx_rate > 0)
-    return sync::verification_progress(data, node.chain.chain_tx(), node.chain.tip().time, unix_now());
+    return sync::verification_progress(data, node.chain.chain_tx(), node.chain.tip().time, util::unix_time());
   const int headers = node.tree.best_height();
   return headers > 0 ? static_cast<double>(node.chain.tip().height) / headers : 1.0;
 }
@@ -39,7 +36,7 @@ json::Value invalid_blocks_json(const std::vector<sync::InvalidBlock>& blocks) {
 bool in_initial_download(const SyncNode& node) {
   constexpr std::int64_t kMaxTipAge = 24 * 60 * 60; // Core's DEFAULT_MAX_TIP_AGE
   if (&node.chain.tip() != &node.tree.best()) return true;
-  return node.chain.tip().time < unix_now() - kMaxTipAge;
+  return node.chain.tip().time < util::unix_time() - kMaxTipAge;
 }
 
 sync::ProfileTotals profile_totals(const SyncNode& node) {
@@ -57,7 +54,7 @@ sync::ProgressFigures progress_figures(const SyncNode& node, const sync::RateMet
   f.transactions_per_second = meter.transactions_per_second();
   // Before the headers are in, how much is left is unknown.
   if (node.headers.caught_up() || f.height < f.headers)
-    f.eta = sync::estimate_eta(node.params.chain_tx_data, node.chain.chain_tx(), unix_now(), f.height, f.headers,
+    f.eta = sync::estimate_eta(node.params.chain_tx_data, node.chain.chain_tx(), util::unix_time(), f.height, f.headers,
                                f.blocks_per_second, f.transactions_per_second);
   f.peers = node.peers.peer_count();
   f.cache_mib = static_cast<double>(node.chain.cache_bytes()) / (1 << 20);

@@ -8,6 +8,7 @@
 #include "peer/subnet.hpp"
 #include "sync/utxo_stats.hpp"
 #include "util/hex.hpp"
+#include "util/unix_time.hpp"
 
 namespace peregrine::node {
 namespace {
@@ -18,11 +19,6 @@ using Args = json::Value; // the positional arguments: an array
 // Core's RPC_CLIENT_NODE_NOT_CONNECTED and RPC_CLIENT_INVALID_IP_OR_SUBNET.
 constexpr int kNodeNotConnected = -29;
 constexpr int kInvalidIpOrSubnet = -30;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 const json::Value* arg(const Args& args, std::size_t i) {
   const auto* a = args.as_array();
@@ -104,7 +100,7 @@ RpcResult getblockchaininfo(const SyncNode& node) {
   out.set("time", static_cast<std::int64_t>(tip.time));
   out.set("mediantime", node.tree.median_time_past(tip));
   out.set("verificationprogress", sync::verification_progress(node.params.chain_tx_data, node.chain.chain_tx(),
-                                                              tip.time, unix_now()));
+                                                              tip.time, util::unix_time()));
   out.set("initialblockdownload", in_initial_download(node));
   out.set("chainwork", tip.chain_work.to_hex());
   out.set("size_on_disk", node.stores.blocks->disk_bytes());
@@ -123,7 +119,7 @@ RpcResult getpeerinfo(const SyncNode& node) {
     o.set("relaytxes", p.version.relay);
     o.set("bytessent", p.bytes_sent);
     o.set("bytesrecv", p.bytes_received);
-    o.set("conntime", unix_now() - static_cast<std::int64_t>(p.connected_seconds));
+    o.set("conntime", util::unix_time() - static_cast<std::int64_t>(p.connected_seconds));
     if (p.rtt_ms >= 0) o.set("pingtime", p.rtt_ms / 1000);
     if (p.best_rtt_ms >= 0) o.set("minping", p.best_rtt_ms / 1000);
     o.set("version", static_cast<std::int64_t>(p.version.version));
@@ -182,7 +178,7 @@ RpcResult setban(SyncNode& node, const Args& args) {
     return json::Value();
   }
   if (*command != "add") return std::unexpected(RpcError{rpc_code::misc_error, "command must be add or remove"});
-  const std::int64_t now = unix_now();
+  const std::int64_t now = util::unix_time();
   std::int64_t duration = 24 * 60 * 60;
   if (const json::Value* t = arg(args, 2); t && t->as_int64() && *t->as_int64() > 0) duration = *t->as_int64();
   if (const json::Value* absolute = arg(args, 3); absolute && absolute->as_bool() == true) duration -= now;
@@ -198,7 +194,7 @@ RpcResult setban(SyncNode& node, const Args& args) {
 }
 
 RpcResult listbanned(SyncNode& node) {
-  const std::int64_t now = unix_now();
+  const std::int64_t now = util::unix_time();
   json::Value out = json::Value::array();
   for (const auto& b : node.peers.bans().active(now)) {
     json::Value o = json::Value::object();

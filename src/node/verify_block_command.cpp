@@ -32,10 +32,7 @@ using namespace consensus;
 
 constexpr std::string_view kName = "peregrine verify-block";
 
-int fail(const Context& ctx, std::string_view message) {
-  ctx.err << kName << ": " << message << "\n";
-  return kExitFailure;
-}
+int fail(const Context& ctx, std::string_view message) { return command_failed(ctx, kName, message); }
 
 int usage(const Context& ctx, std::string_view message) {
   ctx.err << kName << ": " << message << "\nRun 'peregrine verify-block --help' for usage.\n";
