@@ -17,7 +17,7 @@
 namespace peregrine::node {
 namespace {
 
-constexpr std::string_view kVersion = "0.1.0";
+constexpr std::string_view kVersion = PEREGRINE_VERSION; // CMake's project() version
 
 const std::vector<OptionSpec>& global_options() {
   static const std::vector<OptionSpec> options = {
