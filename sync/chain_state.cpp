@@ -57,8 +57,8 @@ ChainState::ChainState(HeaderTree& tree, HeaderStore& headers, BlockStore& block
 
 std::expected<void, std::string> ChainState::init() {
   tree_.for_each([&](const HeaderEntry& e) {
-    if (e.have_data()) note_top(block_file_top_, e.data_pos.file, e.height);
-    if (e.have_undo()) note_top(undo_file_top_, e.undo_pos.file, e.height);
+    if (e.have_data()) note_top(block_file_top_, e.data_pos().file, e.height);
+    if (e.have_undo()) note_top(undo_file_top_, e.undo_pos().file, e.height);
   });
   // A database that has never been written holds the set of genesis alone (its coinbase is unspendable).
   if (utxo_.best_block().is_zero()) {
@@ -77,7 +77,7 @@ std::expected<void, std::string> ChainState::init() {
 }
 
 std::expected<wire::Block, std::string> ChainState::read_block(const HeaderEntry& entry) const {
-  auto raw = blocks_.read_block(BlockPos{entry.data_pos.file, entry.data_pos.offset});
+  auto raw = blocks_.read_block(BlockPos{entry.data_pos().file, entry.data_pos().offset});
   if (!raw) return std::unexpected(raw.error());
   auto block = wire::from_bytes<wire::Block>(*raw);
   if (!block || wire::block_hash(block->header) != *entry.hash)
@@ -403,7 +403,7 @@ std::expected<void, std::string> ChainState::disconnect_tip() {
   if (!entry.have_undo()) return std::unexpected(fmt::format("no undo data for {} (pruned?)", where(entry)));
   auto block = read_block(entry);
   if (!block) return std::unexpected(block.error());
-  auto raw_undo = blocks_.read_undo(BlockPos{entry.undo_pos.file, entry.undo_pos.offset}, *entry.prev->hash);
+  auto raw_undo = blocks_.read_undo(BlockPos{entry.undo_pos().file, entry.undo_pos().offset}, *entry.prev->hash);
   if (!raw_undo) return std::unexpected(raw_undo.error());
   auto undo = decode_undo(*raw_undo);
   if (!undo) return std::unexpected(fmt::format("undo data of {} does not decode", where(entry)));
@@ -492,8 +492,8 @@ std::expected<void, std::string> ChainState::prune() {
   std::vector<const HeaderEntry*> changed;
   tree_.for_each([&](const HeaderEntry& e) {
     std::uint8_t gone = 0;
-    if (e.have_data() && blk_files.contains(e.data_pos.file)) gone |= kHaveData;
-    if (e.have_undo() && rev_files.contains(e.undo_pos.file)) gone |= kHaveUndo;
+    if (e.have_data() && blk_files.contains(e.data_pos().file)) gone |= kHaveData;
+    if (e.have_undo() && rev_files.contains(e.undo_pos().file)) gone |= kHaveUndo;
     if (!gone) return;
     tree_.clear_data(e, gone);
     changed.push_back(&e);

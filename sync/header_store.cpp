@@ -50,20 +50,21 @@ HeaderStore::open(const std::filesystem::path& dir, const consensus::ChainParams
 }
 
 std::expected<void, std::string> HeaderStore::write(std::span<const HeaderEntry* const> entries) {
+  std::lock_guard lock(write_mutex_);
   leveldb::WriteBatch batch;
   for (const HeaderEntry* e : entries) {
     auto key = header_key(e->height, *e->hash);
     std::array<char, kValueSize> value{};
     auto bytes = wire::serialize(e->header());
     std::memcpy(value.data(), bytes.data(), bytes.size());
-    value[wire::kBlockHeaderSize] = static_cast<char>(e->status);
-    value[wire::kBlockHeaderSize + 1] = static_cast<char>(e->failure);
-    value[wire::kBlockHeaderSize + 2] = static_cast<char>(e->data_flags);
+    value[wire::kBlockHeaderSize] = static_cast<char>(e->status());
+    value[wire::kBlockHeaderSize + 1] = static_cast<char>(e->failure());
+    value[wire::kBlockHeaderSize + 2] = static_cast<char>(e->data_flags());
     char* pos = value.data() + wire::kBlockHeaderSize + 3;
-    put_u32(pos, e->data_pos.file);
-    put_u32(pos + 4, e->data_pos.offset);
-    put_u32(pos + 8, e->undo_pos.file);
-    put_u32(pos + 12, e->undo_pos.offset);
+    put_u32(pos, e->data_pos().file);
+    put_u32(pos + 4, e->data_pos().offset);
+    put_u32(pos + 8, e->undo_pos().file);
+    put_u32(pos + 12, e->undo_pos().offset);
     batch.Put(leveldb::Slice(key.data(), key.size()), leveldb::Slice(value.data(), value.size()));
   }
   leveldb::Status status = db_->Write(leveldb::WriteOptions(), &batch);

@@ -7,6 +7,7 @@
 #include <expected>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 
@@ -29,6 +30,9 @@ public:
 
   // Writes these headers (new, or with a changed status) in one atomic batch. Not fsynced: headers
   // can be downloaded again, and LevelDB's log keeps a crash's leftovers a consistent prefix.
+  // Any thread: entries are read and written under one lock, so when two threads write the same
+  // header (the io thread its status, the chain thread its block position) the record written
+  // last holds both changes.
   std::expected<void, std::string> write(std::span<const HeaderEntry* const> entries);
   // Makes every write so far durable (before the UTXO database names a block these records hold).
   std::expected<void, std::string> sync();
@@ -43,6 +47,7 @@ public:
 private:
   explicit HeaderStore(std::unique_ptr<leveldb::DB> db);
   std::unique_ptr<leveldb::DB> db_;
+  std::mutex write_mutex_;
 };
 
 } // namespace peregrine::sync

@@ -17,15 +17,17 @@ constexpr int kStorageWorkSlack = 144;
 // a walk down takes O(log² n) steps instead of n.
 int skip_height(int height) { return height & (height - 1); }
 
+} // namespace
+
 // Retargeting and median time past read the chain through this: O(1) on the best chain, skip
-// pointers elsewhere.
+// pointers elsewhere. Its user holds the tree's lock.
 class EntryAncestry final : public consensus::HeaderAncestry {
 public:
   EntryAncestry(const HeaderTree& tree, const HeaderEntry& tip)
-      : tree_(tree), tip_(tip), on_best_(tree.on_best_chain(tip)) {}
+      : tree_(tree), tip_(tip), on_best_(tree.on_best_chain_locked(tip)) {}
   std::optional<Entry> at(int height) const override {
     if (height < 0 || height > tip_.height) return std::nullopt;
-    const HeaderEntry* e = on_best_ ? tree_.at_height(height) : tip_.ancestor(height);
+    const HeaderEntry* e = on_best_ ? tree_.at_height_locked(height) : tip_.ancestor(height);
     return Entry{e->time, e->bits};
   }
 
@@ -34,8 +36,6 @@ private:
   const HeaderEntry& tip_;
   bool on_best_;
 };
-
-} // namespace
 
 wire::BlockHeader HeaderEntry::header() const {
   wire::BlockHeader h;
@@ -68,9 +68,11 @@ HeaderTree::HeaderTree(const consensus::ChainParams& params) : params_(params) {
   g.chain_work = proof(h.bits);
   g.sequence = next_sequence_++;
   best_chain_.push_back(&g);
+  genesis_ = &g;
 }
 
-const ArithU256& HeaderTree::proof(std::uint32_t bits) const {
+ArithU256 HeaderTree::proof(std::uint32_t bits) const {
+  std::lock_guard lock(proof_mutex_);
   if (bits != cached_bits_ || cached_proof_.is_zero()) {
     cached_bits_ = bits;
     cached_proof_ = consensus::block_proof(bits);
@@ -78,25 +80,47 @@ const ArithU256& HeaderTree::proof(std::uint32_t bits) const {
   return cached_proof_;
 }
 
-const HeaderEntry* HeaderTree::find(const Hash256& hash) const {
+const HeaderEntry* HeaderTree::find_locked(const Hash256& hash) const {
   auto it = entries_.find(hash);
   return it == entries_.end() ? nullptr : &it->second;
 }
 
-const HeaderEntry* HeaderTree::at_height(int height) const {
+const HeaderEntry* HeaderTree::find(const Hash256& hash) const {
+  std::shared_lock lock(mutex_);
+  return find_locked(hash);
+}
+
+const HeaderEntry* HeaderTree::at_height_locked(int height) const {
   if (height < 0 || height >= static_cast<int>(best_chain_.size())) return nullptr;
   return best_chain_[height];
 }
 
+const HeaderEntry* HeaderTree::at_height(int height) const {
+  std::shared_lock lock(mutex_);
+  return at_height_locked(height);
+}
+
 bool HeaderTree::on_best_chain(const HeaderEntry& entry) const {
-  return at_height(entry.height) == &entry;
+  std::shared_lock lock(mutex_);
+  return on_best_chain_locked(entry);
+}
+
+const HeaderEntry& HeaderTree::best() const {
+  std::shared_lock lock(mutex_);
+  return best_locked();
+}
+
+std::size_t HeaderTree::size() const {
+  std::shared_lock lock(mutex_);
+  return entries_.size();
 }
 
 std::expected<HeaderTree::Accepted, HeaderError> HeaderTree::accept(const wire::BlockHeader& header,
                                                                     std::int64_t now) {
   const Hash256 hash = wire::block_hash(header);
+  std::unique_lock lock(mutex_);
   if (auto it = entries_.find(hash); it != entries_.end()) {
-    if (!it->second.valid()) return std::unexpected(it->second.failure);
+    if (!it->second.valid()) return std::unexpected(it->second.failure());
     return Accepted{&it->second, false};
   }
   if (auto pow = consensus::check_header(hash, header, params_); !pow) return std::unexpected(pow.error());
@@ -113,8 +137,8 @@ std::expected<HeaderTree::Accepted, HeaderError> HeaderTree::accept(const wire::
     // A header from the future may become valid later: not remembered as failed.
     if (contextual.error() == HeaderError::time_too_new) return std::unexpected(contextual.error());
     HeaderEntry& failed = insert(header, hash, parent);
-    failed.status = kHeaderFailed;
-    failed.failure = contextual.error();
+    failed.failure_.store(contextual.error(), std::memory_order_relaxed);
+    failed.status_.store(kHeaderFailed, std::memory_order_release);
     return std::unexpected(contextual.error());
   }
   HeaderEntry& entry = insert(header, hash, parent);
@@ -124,12 +148,13 @@ std::expected<HeaderTree::Accepted, HeaderError> HeaderTree::accept(const wire::
 
 const HeaderEntry* HeaderTree::restore(const wire::BlockHeader& header, const Hash256& hash,
                                        HeaderStatus status, HeaderError failure) {
+  std::unique_lock lock(mutex_);
   if (auto it = entries_.find(hash); it != entries_.end()) return &it->second;
   auto parent_it = entries_.find(header.prev_block);
   if (parent_it == entries_.end()) return nullptr;
   HeaderEntry& entry = insert(header, hash, parent_it->second);
-  entry.status = parent_it->second.valid() ? status : kHeaderFailed;
-  entry.failure = parent_it->second.valid() ? failure : HeaderError::bad_prevblk;
+  entry.failure_.store(parent_it->second.valid() ? failure : HeaderError::bad_prevblk, std::memory_order_relaxed);
+  entry.status_.store(parent_it->second.valid() ? status : kHeaderFailed, std::memory_order_release);
   if (entry.valid()) consider_best(entry);
   return &entry;
 }
@@ -156,11 +181,11 @@ void HeaderTree::consider_best(HeaderEntry& entry) {
     if (checkpoint.height == entry.height && checkpoint.hash == *entry.hash)
       last_checkpoint_height_ = std::max(last_checkpoint_height_, entry.height);
   }
-  if (!(entry.chain_work > best().chain_work)) return;
+  if (!(entry.chain_work > best_locked().chain_work)) return;
   // Walk back to where the new chain meets the old one, then replace the old chain's tail.
   std::vector<HeaderEntry*> branch;
   HeaderEntry* e = &entry;
-  while (!on_best_chain(*e)) {
+  while (!on_best_chain_locked(*e)) {
     branch.push_back(e);
     e = e->prev;
   }
@@ -169,7 +194,7 @@ void HeaderTree::consider_best(HeaderEntry& entry) {
 }
 
 std::vector<Hash256> HeaderTree::locator(const HeaderEntry* from) const {
-  if (!from) from = &best();
+  if (!from) from = &best(); // entries never change their ancestors: the walk needs no lock
   std::vector<Hash256> hashes;
   int step = 1;
   for (const HeaderEntry* e = from; e;) {
@@ -182,17 +207,19 @@ std::vector<Hash256> HeaderTree::locator(const HeaderEntry* from) const {
 }
 
 const HeaderEntry& HeaderTree::find_fork(const std::vector<Hash256>& locator) const {
+  std::shared_lock lock(mutex_);
   for (const Hash256& hash : locator) {
-    const HeaderEntry* e = find(hash);
-    if (e && on_best_chain(*e)) return *e;
+    const HeaderEntry* e = find_locked(hash);
+    if (e && on_best_chain_locked(*e)) return *e;
   }
   return genesis();
 }
 
 ArithU256 HeaderTree::storage_work_threshold() const {
+  const HeaderEntry& best_entry = best();
   ArithU256 minimum = ArithU256::from_hash(params_.minimum_chain_work);
-  ArithU256 slack = proof(best().bits) * static_cast<std::uint32_t>(kStorageWorkSlack);
-  ArithU256 near_best = best().chain_work > slack ? best().chain_work - slack : ArithU256{};
+  ArithU256 slack = proof(best_entry.bits) * static_cast<std::uint32_t>(kStorageWorkSlack);
+  ArithU256 near_best = best_entry.chain_work > slack ? best_entry.chain_work - slack : ArithU256{};
   return std::max(minimum, near_best);
 }
 
@@ -202,33 +229,34 @@ namespace peregrine::sync {
 
 void HeaderTree::set_data_pos(const HeaderEntry& entry, DataPos pos) {
   auto& e = const_cast<HeaderEntry&>(entry); // entries are the tree's own; callers see them const
-  e.data_pos = pos;
-  e.data_flags |= kHaveData;
+  e.data_pos_.store(HeaderEntry::pack(pos), std::memory_order_relaxed);
+  e.data_flags_.fetch_or(kHaveData, std::memory_order_release);
 }
 
 void HeaderTree::set_undo_pos(const HeaderEntry& entry, DataPos pos) {
   auto& e = const_cast<HeaderEntry&>(entry);
-  e.undo_pos = pos;
-  e.data_flags |= kHaveUndo;
+  e.undo_pos_.store(HeaderEntry::pack(pos), std::memory_order_relaxed);
+  e.data_flags_.fetch_or(kHaveUndo, std::memory_order_release);
 }
 
 void HeaderTree::restore_data(const HeaderEntry& entry, std::uint8_t flags, DataPos data, DataPos undo) {
   auto& e = const_cast<HeaderEntry&>(entry);
-  e.data_flags = flags;
-  e.data_pos = data;
-  e.undo_pos = undo;
+  e.data_pos_.store(HeaderEntry::pack(data), std::memory_order_relaxed);
+  e.undo_pos_.store(HeaderEntry::pack(undo), std::memory_order_relaxed);
+  e.data_flags_.store(flags, std::memory_order_release);
 }
 
 void HeaderTree::clear_data(const HeaderEntry& entry, std::uint8_t flags) {
-  const_cast<HeaderEntry&>(entry).data_flags &= static_cast<std::uint8_t>(~flags);
+  const_cast<HeaderEntry&>(entry).data_flags_.fetch_and(static_cast<std::uint8_t>(~flags), std::memory_order_release);
 }
 
 std::vector<const HeaderEntry*> HeaderTree::invalidate(const HeaderEntry& entry) {
+  std::unique_lock lock(mutex_);
   std::vector<const HeaderEntry*> changed;
   for (auto& [hash, e] : entries_) {
     if (!e.valid() || e.height < entry.height || e.ancestor(entry.height) != &entry) continue;
-    e.status = kHeaderFailed;
-    e.failure = consensus::HeaderError::invalid_block;
+    e.failure_.store(consensus::HeaderError::invalid_block, std::memory_order_relaxed);
+    e.status_.store(kHeaderFailed, std::memory_order_release);
     changed.push_back(&e);
   }
   // Rare (a block that passed its header's proof of work yet broke a rule): a full scan is fine.
@@ -243,8 +271,13 @@ std::vector<const HeaderEntry*> HeaderTree::invalidate(const HeaderEntry& entry)
   return changed;
 }
 
-std::int64_t HeaderTree::median_time_past(const HeaderEntry& entry) const {
+std::int64_t HeaderTree::median_time_past_locked(const HeaderEntry& entry) const {
   return consensus::median_time_past(EntryAncestry(*this, entry), entry.height).value_or(entry.time);
+}
+
+std::int64_t HeaderTree::median_time_past(const HeaderEntry& entry) const {
+  std::shared_lock lock(mutex_);
+  return median_time_past_locked(entry);
 }
 
 } // namespace peregrine::sync

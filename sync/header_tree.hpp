@@ -3,7 +3,17 @@
 // per header, the best (most-work valid) header, and the best header chain by height. Headers enter
 // only through accept(), which runs every header rule; the store reloads through restore(), which
 // trusts what this tree validated before.
+//
+// Threads: every method may be called from any thread. The io thread adds headers while the chain
+// thread reads the best chain and records where it stored blocks; a reader-writer lock guards the
+// map and the best chain, and entries never move or go away, so a pointer stays good after the
+// lock is released. One rule keeps sequences of calls consistent: only the thread that accepts
+// headers (the io thread, or import's reader) changes the tree's shape (accept, restore,
+// invalidate); others only read it and set entries' data fields.
+#include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <shared_mutex>
 #include <deque>
 #include <expected>
 #include <optional>
@@ -36,6 +46,11 @@ enum DataFlags : std::uint8_t {
 
 // One accepted header. The header's fields are kept without prev_block, which the parent's hash
 // gives: 48 bytes of header instead of 80, per header of a chain of a million.
+//
+// Threads: everything but the status and the block data bookkeeping is fixed once the tree has
+// handed the entry out, so any thread may read it without a lock. The status and the data fields
+// change later (the chain thread stores blocks and undo data while the io thread reads them), so
+// they are atomics: a position is published before the flag that says it is there.
 struct HeaderEntry {
   const Hash256* hash = nullptr; // the tree's key
   HeaderEntry* prev = nullptr;
@@ -48,17 +63,30 @@ struct HeaderEntry {
   std::uint32_t nonce = 0;
   std::int32_t height = 0;
   std::uint32_t sequence = 0; // arrival order: among equal work, the first seen is best
-  HeaderStatus status = kHeaderValid;
-  consensus::HeaderError failure{};
-  std::uint8_t data_flags = 0; // DataFlags
-  DataPos data_pos;
-  DataPos undo_pos;
 
-  bool valid() const { return status == kHeaderValid; }
-  bool have_data() const { return (data_flags & kHaveData) != 0; }
-  bool have_undo() const { return (data_flags & kHaveUndo) != 0; }
+  HeaderStatus status() const { return status_.load(std::memory_order_acquire); }
+  // Why it failed (when it did): its own rule, or an ancestor's (bad_prevblk / invalid_block).
+  consensus::HeaderError failure() const { return failure_.load(std::memory_order_acquire); }
+  std::uint8_t data_flags() const { return data_flags_.load(std::memory_order_acquire); }
+  DataPos data_pos() const { return unpack(data_pos_.load(std::memory_order_relaxed)); }
+  DataPos undo_pos() const { return unpack(undo_pos_.load(std::memory_order_relaxed)); }
+
+  bool valid() const { return status() == kHeaderValid; }
+  bool have_data() const { return (data_flags() & kHaveData) != 0; }
+  bool have_undo() const { return (data_flags() & kHaveUndo) != 0; }
   wire::BlockHeader header() const;
   const HeaderEntry* ancestor(int height) const;
+
+private:
+  friend class HeaderTree;
+  static DataPos unpack(std::uint64_t v) { return {static_cast<std::uint32_t>(v >> 32), static_cast<std::uint32_t>(v)}; }
+  static std::uint64_t pack(DataPos p) { return std::uint64_t{p.file} << 32 | p.offset; }
+
+  std::atomic<HeaderStatus> status_{kHeaderValid};
+  std::atomic<consensus::HeaderError> failure_{};
+  std::atomic<std::uint8_t> data_flags_{0}; // DataFlags
+  std::atomic<std::uint64_t> data_pos_{0};
+  std::atomic<std::uint64_t> undo_pos_{0};
 };
 
 class HeaderTree {
@@ -90,6 +118,7 @@ public:
   // --prune deleted the file holding its block (kHaveData) or undo data (kHaveUndo).
   void clear_data(const HeaderEntry& entry, std::uint8_t flags);
   template <class Fn> void for_each(Fn&& fn) const {
+    std::shared_lock lock(mutex_);
     for (const auto& [hash, entry] : entries_) fn(entry);
   }
   // A block broke a rule: it and every descendant become failed, and the best header moves to
@@ -99,13 +128,13 @@ public:
   std::int64_t median_time_past(const HeaderEntry& entry) const;
 
   const HeaderEntry* find(const Hash256& hash) const;
-  const HeaderEntry& genesis() const { return *best_chain_.front(); }
-  const HeaderEntry& best() const { return *best_chain_.back(); }
+  const HeaderEntry& genesis() const { return *genesis_; }
+  const HeaderEntry& best() const;
   int best_height() const { return best().height; }
   // The header at this height on the best chain, or nullptr.
   const HeaderEntry* at_height(int height) const;
   bool on_best_chain(const HeaderEntry& entry) const;
-  std::size_t size() const { return entries_.size(); }
+  std::size_t size() const;
 
   // Hashes from `from` back to genesis: the last ten one by one, then doubling steps (the
   // getheaders locator). From the best header when from is null.
@@ -117,19 +146,30 @@ public:
   // or the best header's work less 144 blocks' worth, whichever is higher (as Bitcoin Core).
   consensus::ArithU256 storage_work_threshold() const;
   // Work of a header with these bits (cached: bits change once per 2,016 headers at most).
-  const consensus::ArithU256& proof(std::uint32_t bits) const;
+  consensus::ArithU256 proof(std::uint32_t bits) const;
 
   const consensus::ChainParams& params() const { return params_; }
 
 private:
+  friend class EntryAncestry;
+  // The same, for callers already holding the lock.
+  const HeaderEntry& best_locked() const { return *best_chain_.back(); }
+  const HeaderEntry* at_height_locked(int height) const;
+  bool on_best_chain_locked(const HeaderEntry& entry) const { return at_height_locked(entry.height) == &entry; }
+  const HeaderEntry* find_locked(const Hash256& hash) const;
+  std::int64_t median_time_past_locked(const HeaderEntry& entry) const;
   HeaderEntry& insert(const wire::BlockHeader& header, const Hash256& hash, HeaderEntry& parent);
   void consider_best(HeaderEntry& entry);
+
+  mutable std::shared_mutex mutex_;
 
   const consensus::ChainParams& params_;
   std::unordered_map<Hash256, HeaderEntry> entries_;
   std::vector<HeaderEntry*> best_chain_; // by height, genesis to the best header
+  const HeaderEntry* genesis_ = nullptr;
   int last_checkpoint_height_ = 0;       // the highest checkpoint we have the header of
   std::uint32_t next_sequence_ = 0;
+  mutable std::mutex proof_mutex_; // the cache below is shared by readers
   mutable std::uint32_t cached_bits_ = 0;
   mutable consensus::ArithU256 cached_proof_;
 };

@@ -100,7 +100,7 @@ TEST_CASE("header store: failed headers keep their status; records without a par
     const auto* failed = again.find(wire::block_hash(old));
     REQUIRE(failed != nullptr);
     CHECK_FALSE(failed->valid());
-    CHECK(failed->failure == consensus::HeaderError::time_too_old);
+    CHECK(failed->failure() == consensus::HeaderError::time_too_old);
     CHECK(again.best_height() == 20);
   }
 }
