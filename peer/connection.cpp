@@ -163,7 +163,7 @@ asio::awaitable<void> Connection::read_loop() {
   if (open_) close("connection closed by peer");
 }
 
-void Connection::handle_frame(const wire::MessageHeader& header, const Bytes& payload) {
+void Connection::handle_frame(const wire::MessageHeader& header, Bytes& payload) {
   auto now = Clock::now();
   // Blocks are exempt: during initial sync a peer sends thousands a second of the small early ones
   // we asked for, their cost grows with their bytes (which the bandwidth limits bound), and block
@@ -197,9 +197,9 @@ void Connection::handle_frame(const wire::MessageHeader& header, const Bytes& pa
     offence(o, fmt::format("{} message: {}", header.command, message.error().message()));
     return;
   }
-  if (callbacks_.on_message) {
-    callbacks_.on_message(std::move(*message), wire::kMessageHeaderSize + payload.size(), Clock::now() - decode_started);
-  }
+  const std::size_t wire_bytes = wire::kMessageHeaderSize + payload.size();
+  if (auto* block = std::get_if<wire::BlockMessage>(&*message)) block->raw = std::move(payload);
+  if (callbacks_.on_message) callbacks_.on_message(std::move(*message), wire_bytes, Clock::now() - decode_started);
 }
 
 asio::awaitable<void> Connection::write_loop() {

@@ -77,7 +77,8 @@ private:
   // Reads exactly `size` bytes into `out` (appending), in chunks, metering the download limits.
   asio::awaitable<bool> read_exact(Bytes& out, std::size_t size);
   asio::awaitable<void> throttle(Bandwidth& a, Bandwidth& b, bool upload, std::size_t bytes);
-  void handle_frame(const wire::MessageHeader& header, const Bytes& payload);
+  // payload: a block message takes the buffer (see wire::BlockMessage::raw).
+  void handle_frame(const wire::MessageHeader& header, Bytes& payload);
   void offence(Offence offence, const std::string& detail);
   void loop_finished();
   static void wake(asio::steady_timer& signal) { signal.cancel(); }

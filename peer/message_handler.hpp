@@ -24,8 +24,9 @@ public:
   // The handshake completed: the peer can be asked for headers and blocks.
   virtual void on_peer_ready(const PeerInfo& peer) = 0;
   // Every message after the handshake except those the manager answers itself (ping, pong,
-  // getaddr, addr, addrv2, sendheaders, sendcmpct, feefilter, and the handshake's own).
-  virtual void on_peer_message(PeerId peer, const wire::Message& message) = 0;
+  // getaddr, addr, addrv2, sendheaders, sendcmpct, feefilter, and the handshake's own). The
+  // handler owns the message: a block may be moved on to the chain without a copy.
+  virtual void on_peer_message(PeerId peer, wire::Message&& message) = 0;
   virtual void on_peer_closed(PeerId peer) = 0;
   // A message arrived and was decoded (before it waits its turn for on_peer_message): what it cost
   // to check and decode, for reports. Any message, handshake included.

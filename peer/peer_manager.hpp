@@ -154,7 +154,7 @@ private:
   void on_message(PeerId id, wire::Message message, std::size_t wire_bytes);
   void schedule_dispatch();
   void dispatch_some();
-  void handle(Peer& peer, const wire::Message& message);
+  void handle(Peer& peer, wire::Message&& message);
   void handle_handshake(Peer& peer, const wire::Message& message);
   void handle_ping_pong(Peer& peer, const wire::Message& message);
   void handle_addresses(Peer& peer, const wire::Message& message);

@@ -43,7 +43,7 @@ void PeerManager::dispatch_some() {
     auto [message, bytes] = std::move(peer->inbox.front());
     peer->inbox.pop_front();
     peer->inbox_bytes -= bytes;
-    if (peer->state.is_open()) handle(*peer, message);
+    if (peer->state.is_open()) handle(*peer, std::move(message));
     peer = find(id); // handling may have closed and removed it
     if (!peer) continue;
     if (peer->connection && peer->connection->reading_paused() &&
@@ -59,7 +59,7 @@ void PeerManager::dispatch_some() {
   if (!ready_.empty()) schedule_dispatch();
 }
 
-void PeerManager::handle(Peer& peer, const wire::Message& message) {
+void PeerManager::handle(Peer& peer, wire::Message&& message) {
   bool handshake_message = std::holds_alternative<wire::VersionMessage>(message) ||
                            std::holds_alternative<wire::VerackMessage>(message) ||
                            std::holds_alternative<wire::WtxidRelayMessage>(message) ||
@@ -82,7 +82,7 @@ void PeerManager::handle(Peer& peer, const wire::Message& message) {
   } else if (const auto* f = std::get_if<wire::FeeFilterMessage>(&message)) {
     peer.fee_filter = f->fee_rate;
   } else if (handler_) {
-    handler_->on_peer_message(peer.id, message);
+    handler_->on_peer_message(peer.id, std::move(message));
   }
 }
 

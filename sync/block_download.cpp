@@ -23,6 +23,7 @@ void BlockDownload::set_tip(const HeaderEntry& tip) {
   const int base_height = base().height;
   for (auto& [id, state] : peers_)
     std::erase_if(state.refused, [&](const HeaderEntry* e) { return e->height <= base_height; });
+  std::erase_if(queued_, [&](const HeaderEntry* e) { return e->have_data() || e->height <= base_height; });
 }
 
 const HeaderEntry& BlockDownload::base() const {
@@ -71,7 +72,7 @@ std::vector<const HeaderEntry*> BlockDownload::requestable(int window_end) const
   for (int h = base().height + 1; h <= window_end; ++h) {
     const HeaderEntry* e = tree_.at_height(h);
     if (e == nullptr) break;
-    if (e->have_data() || !e->valid() || in_flight_.contains(*e->hash)) continue;
+    if (stored(*e) || !e->valid() || in_flight_.contains(*e->hash)) continue;
     blocks.push_back(e);
   }
   return blocks;
@@ -125,7 +126,7 @@ void BlockDownload::update_stall_timer(const std::vector<Starved>& starved, int 
   for (int h = base().height + 1; h <= window_end; ++h) {
     const HeaderEntry* e = tree_.at_height(h);
     if (e == nullptr) break;
-    if (e->have_data()) continue;
+    if (stored(*e)) continue;
     // The lowest block we still need: the window cannot move past it.
     auto it = in_flight_.find(*e->hash);
     if (it != in_flight_.end()) {

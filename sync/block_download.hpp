@@ -74,6 +74,10 @@ public:
   bool block_received(peer::PeerId peer, const Hash256& hash, std::size_t bytes, TimePoint now);
   // The peer answered notfound: the block goes back to the queue and is not asked of it again.
   void not_found(peer::PeerId peer, const Hash256& hash);
+  // A block passed its checks here and went to the chain, which stores it on its own thread: until
+  // the tree says it is stored, it counts as stored (is never asked for again).
+  void block_queued(const HeaderEntry& entry) { queued_.insert(&entry); }
+  bool is_queued(const HeaderEntry& entry) const { return queued_.contains(&entry); }
 
   // The peer whose stall timer ran out, if any. It is then forgotten here (its blocks go back to
   // the queue; the caller disconnects it) and the stall timeout doubles, up to the maximum, so our
@@ -130,12 +134,14 @@ private:
   void update_stall_timer(const std::vector<Starved>& starved, int window_end, TimePoint now);
   void release(PeerState& state, const Hash256& hash);
   void forget(peer::PeerId peer);
+  bool stored(const HeaderEntry& e) const { return e.have_data() || queued_.contains(&e); }
 
   const HeaderTree& tree_;
   const HeaderEntry* tip_;
   BlockDownloadOptions options_;
   std::map<peer::PeerId, PeerState> peers_;
   std::unordered_map<Hash256, InFlight> in_flight_;
+  std::unordered_set<const HeaderEntry*> queued_; // handed to the chain, not yet stored
   std::chrono::milliseconds stall_timeout_;
   std::size_t buffered_bytes_ = 0;
 };

@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 
 #include "wire/blk_file.hpp"
+#include "sync/ibd_profile.hpp"
+#include "util/stopwatch.hpp"
+#include "util/unix_time.hpp"
 #include "wire/codec.hpp"
 
 namespace peregrine::sync {
@@ -58,7 +61,8 @@ std::expected<std::optional<ByteSpan>, std::string> BlkFileReader::next() {
   return ByteSpan(block_);
 }
 
-std::expected<std::optional<Hash256>, std::string> BlockImporter::add_one(ByteSpan raw, Bytes* owned) {
+std::expected<std::optional<Hash256>, std::string> BlockImporter::add_one(Bytes&& raw) {
+  util::Stopwatch decoding;
   auto block = wire::from_bytes<wire::Block>(raw);
   if (!block) {
     ++counts_.undecodable;
@@ -69,21 +73,56 @@ std::expected<std::optional<Hash256>, std::string> BlockImporter::add_one(ByteSp
     ++counts_.already_stored;
     return std::nullopt;
   }
-  const Hash256 parent = block->header.prev_block;
-  consensus::HeaderError header_error{};
-  if (auto r = chain_.process_block(std::make_shared<const wire::Block>(std::move(*block)), raw, &header_error); !r)
-    return std::unexpected(r.error());
-  if (header_error == consensus::HeaderError::prev_blk_not_found) {
-    waiting_.emplace(parent, owned ? std::move(*owned) : Bytes(raw.begin(), raw.end()));
+  auto accepted = tree_.accept(block->header, util::unix_time());
+  if (!accepted) {
+    // Descendants of an invalid block are dropped, not reported: the chain thread reports the block
+    // itself, and whether a child's header comes before or after that verdict is a matter of timing.
+    if (accepted.error() == consensus::HeaderError::bad_prevblk || refused_.contains(block->header.prev_block)) {
+      refused_.insert(hash);
+    } else if (accepted.error() == consensus::HeaderError::prev_blk_not_found) {
+      waiting_.emplace(block->header.prev_block, std::move(raw));
+    } else {
+      const HeaderEntry* parent = tree_.find(block->header.prev_block);
+      invalid_headers_.push_back({parent ? parent->height + 1 : -1, hash, std::string(consensus::to_string(accepted.error()))});
+    }
     return std::nullopt;
   }
+  ReceivedBlock received;
+  received.entry = accepted->entry;
+  // Hashed here, off the chain thread. A block that does not match its header is the chain's to
+  // reject (as invalid: a file has no sender to blame), so it goes on without what was found.
+  if (!consensus::find_mutation(*block, received.entry->height, tree_.params(), &received.txids)) {
+    received.witness_checked = true;
+  } else {
+    received.txids.clear();
+  }
+  received.block = std::make_shared<const wire::Block>(std::move(*block));
+  received.raw = std::move(raw);
+  const auto decode_time = decoding.restart();
+  times_.decode += decode_time;
+  if (profile_) profile_->block_decoded(hash, decode_time);
+  chain_.submit(std::move(received));
+  apply_invalidations();
+  chain_.wait_for_room(max_queued_bytes_);
+  times_.wait += decoding.elapsed();
+  if (auto fatal = chain_.snapshot().fatal; !fatal.empty()) return std::unexpected(fatal);
   return hash;
 }
 
-std::expected<void, std::string> BlockImporter::add(ByteSpan raw) {
-  // The file's block is used in place; only blocks that must wait are copied. Their descendants
-  // go through a work list, not recursion: a file in reverse order would nest as deep as it is long.
-  auto first = add_one(raw, nullptr);
+bool BlockImporter::apply_invalidations() {
+  auto failed = chain_.take_invalidations();
+  for (const HeaderEntry* entry : failed) {
+    auto changed = tree_.invalidate(*entry);
+    (void)headers_.write(changed); // not fsynced anyway: a lost record only means checking it again
+  }
+  if (!failed.empty()) chain_.activate();
+  return !failed.empty();
+}
+
+std::expected<void, std::string> BlockImporter::add(Bytes raw) {
+  // Descendants that were waiting go through a work list, not recursion: a file in reverse order
+  // would nest as deep as it is long.
+  auto first = add_one(std::move(raw));
   if (!first) return std::unexpected(first.error());
   std::vector<Hash256> unblocked;
   if (*first) unblocked.push_back(**first);
@@ -94,7 +133,7 @@ std::expected<void, std::string> BlockImporter::add(ByteSpan raw) {
     for (auto it = begin; it != end; ++it) children.push_back(std::move(it->second));
     waiting_.erase(begin, end);
     for (auto& child : children) {
-      auto added = add_one(child, &child);
+      auto added = add_one(std::move(child));
       if (!added) return std::unexpected(added.error());
       if (*added) unblocked.push_back(**added);
     }
@@ -106,12 +145,23 @@ std::expected<void, std::string> BlockImporter::add_file(const std::filesystem::
   auto reader = BlkFileReader::open(path, tree_.params().magic);
   if (!reader) return std::unexpected(reader.error());
   while (!(stop && *stop)) {
+    const util::Stopwatch reading;
     auto record = reader->next();
+    times_.read += reading.elapsed();
     if (!record) return std::unexpected(record.error());
     if (!*record) return {};
     ++counts_.read;
-    if (auto a = add(**record); !a) return a;
+    if (auto a = add(reader->take_record()); !a) return a;
   }
+  return {};
+}
+
+std::expected<void, std::string> BlockImporter::drain() {
+  do {
+    auto settled = chain_.call([](ChainState& chain) { return chain.wait_for_checks(); });
+    if (!settled) return settled;
+  } while (apply_invalidations());
+  if (auto fatal = chain_.snapshot().fatal; !fatal.empty()) return std::unexpected(fatal);
   return {};
 }
 

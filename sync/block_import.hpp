@@ -3,6 +3,7 @@
 // -loadblock: the datadir's stores opened together, the files read one record at a time, and
 // blocks whose parent has not been seen held until it arrives. Used by `peregrine import` and
 // `peregrine bench import`.
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -12,10 +13,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "consensus/chainparams.hpp"
 #include "sync/block_store.hpp"
-#include "sync/chain_state.hpp"
+#include "sync/chain_worker.hpp"
 #include "sync/header_store.hpp"
 #include "sync/header_tree.hpp"
 #include "sync/utxo_db.hpp"
@@ -41,6 +43,8 @@ public:
   static std::expected<BlkFileReader, std::string> open(const std::filesystem::path& path, const wire::Magic& magic);
   // The next record's block bytes (valid until the next call), or nullopt at the end.
   std::expected<std::optional<ByteSpan>, std::string> next();
+  // The record next() returned, moved out (next() then reads into a new buffer).
+  Bytes take_record() { return std::move(block_); }
 
 private:
   BlkFileReader(std::FILE* file, std::filesystem::path path, const wire::Magic& magic)
@@ -60,29 +64,58 @@ struct ImportCounts {
   std::uint64_t undecodable = 0;
 };
 
-// Feeds raw blocks to the chain state in file order, holding orphans until their parent comes.
+// The reader thread's wall time, for the bottleneck report.
+struct ImportTimes {
+  std::chrono::nanoseconds read{0};   // reading records from the files
+  std::chrono::nanoseconds decode{0}; // decoding, header checks, hashing
+  std::chrono::nanoseconds wait{0};   // waiting for room in the chain's queue
+};
+
+class IbdProfile;
+
+// Feeds raw blocks to the chain thread in file order, holding orphans until their parent comes.
+// This thread decodes each block, accepts its header into the tree (whose shape it owns) and
+// hashes its transactions, so the chain thread only stores and connects; a queue bounded in bytes
+// keeps the two in step.
 class BlockImporter {
 public:
-  BlockImporter(ChainState& chain, const HeaderTree& tree) : chain_(chain), tree_(tree) {}
+  BlockImporter(ChainWorker& chain, HeaderTree& tree, HeaderStore& headers,
+                std::size_t max_queued_bytes = std::size_t{64} << 20)
+      : chain_(chain), tree_(tree), headers_(headers), max_queued_bytes_(max_queued_bytes) {}
 
-  // A block and any waiting descendants it unblocks. An error is the chain state's (disk, corrupt
-  // store), not the block's: invalid blocks are in chain.invalid_blocks().
-  std::expected<void, std::string> add(ByteSpan raw);
+  // A block and any waiting descendants it unblocks. An error is the chain's (disk, corrupt
+  // store), not the block's: invalid blocks are in invalid_headers() and the chain's snapshot.
+  std::expected<void, std::string> add(Bytes raw);
   // Every record of a file; stops early (returning ok) once *stop is set.
   std::expected<void, std::string> add_file(const std::filesystem::path& path, const volatile std::sig_atomic_t* stop = nullptr);
+  // Waits until the chain has connected what it can of the blocks handed over, invalidating in the
+  // tree what it found invalid (so it may go on along another branch).
+  std::expected<void, std::string> drain();
 
   const ImportCounts& counts() const { return counts_; }
+  const ImportTimes& times() const { return times_; }
+  // Where each block's decoding time goes (--trace); optional, must outlive this.
+  void set_profile(IbdProfile* profile) { profile_ = profile; }
   std::size_t waiting() const { return waiting_.size(); }
+  // Blocks whose header broke a rule of its own (the chain never saw them).
+  const std::vector<InvalidBlock>& invalid_headers() const { return invalid_headers_; }
 
 private:
-  // One block; its hash when it was processed (so blocks waiting for it may follow). owned: the
-  // caller's copy of raw, moved into the waiting list if the block must wait.
-  std::expected<std::optional<Hash256>, std::string> add_one(ByteSpan raw, Bytes* owned);
+  // One block; its hash when it went to the chain (so blocks waiting for it may follow).
+  std::expected<std::optional<Hash256>, std::string> add_one(Bytes&& raw);
+  // Applies the chain's invalid blocks to the tree; true when there were any.
+  bool apply_invalidations();
 
-  ChainState& chain_;
-  const HeaderTree& tree_;
+  ChainWorker& chain_;
+  HeaderTree& tree_;
+  HeaderStore& headers_;
+  std::size_t max_queued_bytes_;
   ImportCounts counts_;
+  ImportTimes times_;
+  IbdProfile* profile_ = nullptr;
   std::multimap<Hash256, Bytes> waiting_; // by the parent's hash
+  std::vector<InvalidBlock> invalid_headers_;
+  std::unordered_set<Hash256> refused_; // descendants of invalid blocks
 };
 
 } // namespace peregrine::sync

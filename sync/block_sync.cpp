@@ -5,6 +5,7 @@
 #include "consensus/block_check.hpp"
 #include "peer/endpoint.hpp"
 #include "peer/handshake.hpp"
+#include "sync/header_store.hpp"
 #include "sync/ibd_profile.hpp"
 #include "util/stopwatch.hpp"
 #include "wire/codec.hpp"
@@ -41,10 +42,11 @@ private:
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
-BlockSync::BlockSync(HeaderTree& tree, HeaderSync& headers, ChainState& chain, peer::PeerControl& peers,
-                     util::Logger& log, BlockSyncConfig config)
-    : tree_(tree), headers_(headers), chain_(chain), peers_(peers), log_(log), config_(std::move(config)),
-      download_(tree, chain.tip(), config_.download), invalid_seen_(chain.invalid_blocks().size()) {}
+BlockSync::BlockSync(HeaderTree& tree, HeaderSync& headers, ChainWorker& chain, HeaderStore* store,
+                     peer::PeerControl& peers, util::Logger& log, BlockSyncConfig config)
+    : tree_(tree), headers_(headers), chain_(chain), store_(store), peers_(peers), log_(log),
+      config_(std::move(config)), download_(tree, chain.tip(), config_.download),
+      invalid_seen_(chain.snapshot().invalid.size()) {}
 
 void BlockSync::on_peer_ready(const peer::PeerInfo& info) {
   BusyTimer busy(*this);
@@ -79,17 +81,19 @@ void BlockSync::on_message_decoded(peer::PeerId, const wire::Message& message, s
     profile_->block_decoded(wire::block_hash(block->block.header), decode_time);
 }
 
-void BlockSync::on_peer_message(peer::PeerId id, const wire::Message& message) {
+void BlockSync::on_peer_message(peer::PeerId id, wire::Message&& message) {
   BusyTimer busy(*this);
-  if (const auto* block = std::get_if<wire::BlockMessage>(&message)) {
-    handle_block(id, block->block);
+  if (auto* block = std::get_if<wire::BlockMessage>(&message)) {
+    handle_block(id, *block);
   } else if (const auto* missing = std::get_if<wire::NotFoundMessage>(&message)) {
     for (const auto& item : missing->items)
       if (is_block_item(item.type)) download_.not_found(id, item.hash);
   } else {
     // headers, inv, getheaders: the best header may move, and with it what this peer has.
-    headers_.on_peer_message(id, message);
+    const HeaderEntry* best_before = &tree_.best();
+    headers_.on_peer_message(id, std::move(message));
     refresh_peer(id);
+    if (&tree_.best() != best_before) chain_.activate();
   }
   request_blocks();
 }
@@ -98,15 +102,11 @@ void BlockSync::tick() {
   BusyTimer busy(*this);
   headers_.tick();
   for (const auto& [id, info] : ready_) refresh_peer(id);
-  // Verdicts of scripts checked since the last block arrived; with nothing left to download, the
-  // last blocks' checks are waited for rather than left undecided until a new block comes.
-  auto settled = download_.in_flight() == 0 ? chain_.wait_for_checks() : chain_.activate_best_chain();
-  if (!settled) {
-    fatal_ = settled.error();
-    log_.error(kLog, "{}", fatal_);
-    return;
-  }
-  after_chain_work();
+  // Without a thread of its own the chain settles script verdicts only when asked: with nothing
+  // left to download, the last blocks' checks are waited for rather than left undecided.
+  if (download_.in_flight() == 0) chain_.settle();
+  sync_with_chain();
+  if (!fatal_.empty()) return;
   request_blocks();    // also starts or clears the stall timer
   if (auto staller = download_.stalled(config_.now())) {
     drop(*staller, fmt::format("stalling block download (timeout now {} ms)", download_.stall_timeout().count()));
@@ -114,9 +114,15 @@ void BlockSync::tick() {
   request_blocks();
 }
 
-std::expected<void, std::string> BlockSync::flush() {
+void BlockSync::on_chain_progress() {
   BusyTimer busy(*this);
-  return chain_.flush();
+  sync_with_chain();
+  request_blocks();
+}
+
+std::expected<void, std::string> BlockSync::finish() {
+  BusyTimer busy(*this);
+  return chain_.stop();
 }
 
 bool BlockSync::synced() const {
@@ -125,10 +131,11 @@ bool BlockSync::synced() const {
   return &chain_.tip() == &tree_.best();
 }
 
-void BlockSync::handle_block(peer::PeerId id, const wire::Block& block) {
+void BlockSync::handle_block(peer::PeerId id, wire::BlockMessage& message) {
+  const wire::Block& block = message.block;
   const auto now = config_.now();
   const Hash256 hash = wire::block_hash(block.header);
-  const std::size_t bytes = wire::serialized_size(block);
+  const std::size_t bytes = message.raw.empty() ? wire::serialized_size(block) : message.raw.size();
   ++blocks_received_;
   bytes_received_ += bytes;
   PeerDelivery& delivery = deliveries_[id];
@@ -139,13 +146,14 @@ void BlockSync::handle_block(peer::PeerId id, const wire::Block& block) {
   const bool requested = download_.block_received(id, hash, bytes, now);
   // Unrequested blocks are taken only when they are the next ones we want (a peer pushing a new
   // block): anything else would let a peer fill our disk.
-  if (!requested && (!entry || entry->have_data() || !entry->valid() || !tree_.on_best_chain(*entry) ||
-                     entry->height > download_.window_end()))
+  if (!requested && (!entry || entry->have_data() || download_.is_queued(*entry) || !entry->valid() ||
+                     !tree_.on_best_chain(*entry) || entry->height > download_.window_end()))
     return;
   if (!entry) return;
 
   const util::Stopwatch check;
-  auto mutation = consensus::find_mutation(block, entry->height, tree_.params());
+  ReceivedBlock received;
+  auto mutation = consensus::find_mutation(block, entry->height, tree_.params(), &received.txids);
   check_time_ += check.elapsed();
   if (mutation) {
     // Not the block its header names: the sender is at fault, the block is fetched elsewhere.
@@ -155,33 +163,48 @@ void BlockSync::handle_block(peer::PeerId id, const wire::Block& block) {
   }
 
   senders_[hash] = id;
-  // The message gives the decoded block; the store keeps the bytes, which serialize back exactly.
-  const Bytes raw = wire::to_bytes(block);
-  consensus::HeaderError header_error{};
-  auto processed = chain_.process_block(std::make_shared<const wire::Block>(block), raw, &header_error);
-  if (!processed) {
-    fatal_ = processed.error();
+  // Moved, not copied: the decoded block, the bytes as they came (which the store writes) and the
+  // txids the mutation check hashed.
+  received.entry = entry;
+  received.block = std::make_shared<const wire::Block>(std::move(message.block));
+  received.raw = std::move(message.raw);
+  received.witness_checked = true;
+  download_.block_queued(*entry);
+  chain_.submit(std::move(received));
+  sync_with_chain();
+}
+
+void BlockSync::sync_with_chain() {
+  if (!fatal_.empty()) return;
+  chain_.notification_handled();
+  const ChainSnapshot chain = chain_.snapshot();
+  if (!chain.fatal.empty()) {
+    fatal_ = chain.fatal;
     log_.error(kLog, "{}", fatal_);
     return;
   }
-  after_chain_work();
-}
-
-void BlockSync::after_chain_work() {
-  if (!fatal_.empty()) return;
-  download_.set_tip(chain_.tip());
-  punish_invalid_senders();
+  // Blocks the chain found invalid: the tree's shape is this thread's to change.
+  if (auto failed = chain_.take_invalidations(); !failed.empty()) {
+    for (const HeaderEntry* entry : failed) {
+      auto changed = tree_.invalidate(*entry);
+      if (store_)
+        if (auto w = store_->write(changed); !w) log_.error(kLog, "{}", w.error());
+    }
+    chain_.activate();
+  }
+  download_.set_tip(*chain.tip);
+  download_.set_buffered_bytes(chain_.buffered_bytes());
+  punish_invalid_senders(chain.invalid);
   // Blocks connected no longer need their sender remembered.
   if (senders_.size() > 4 * static_cast<std::size_t>(config_.download.window)) {
     std::erase_if(senders_, [&](const auto& item) {
       const HeaderEntry* e = tree_.find(item.first);
-      return !e || chain_.tip().ancestor(e->height) == e;
+      return !e || chain.tip->ancestor(e->height) == e;
     });
   }
 }
 
-void BlockSync::punish_invalid_senders() {
-  const auto& invalid = chain_.invalid_blocks();
+void BlockSync::punish_invalid_senders(const std::vector<InvalidBlock>& invalid) {
   for (; invalid_seen_ < invalid.size(); ++invalid_seen_) {
     const InvalidBlock& bad = invalid[invalid_seen_];
     auto it = senders_.find(bad.hash);
@@ -195,6 +218,17 @@ void BlockSync::punish_invalid_senders() {
 
 void BlockSync::request_blocks() {
   if (!fatal_.empty()) return;
+  // Sampled at every call (each message and tick): the time since the last one counts as held
+  // back when the bound held then, and as during a flush when the chain is flushing now.
+  const auto now = std::chrono::steady_clock::now();
+  if (held_since_) {
+    const auto held = now - *held_since_;
+    backpressure_time_ += held;
+    if (chain_.flushing()) backpressure_in_flush_ += held;
+  }
+  download_.set_buffered_bytes(chain_.buffered_bytes());
+  held_since_.reset();
+  if (download_.buffered_bytes() > config_.download.max_buffered_bytes) held_since_ = now;
   for (auto& request : download_.assign(config_.now())) {
     wire::GetDataMessage getdata;
     getdata.items.reserve(request.hashes.size());

@@ -1,22 +1,27 @@
 #pragma once
 // Block sync: the layer between the peer manager and the chain. Header messages go to HeaderSync;
 // BlockDownload decides which blocks to ask which peer for (witness blocks, a moving window, stall
-// timeouts); blocks that arrive are checked against their header, handed to ChainState, and their
-// senders scored when a block proves invalid. The same path follows new blocks after initial sync:
-// an announcement moves the best header and the window fetches the block.
+// timeouts); blocks that arrive are checked against their header and handed by move to the chain
+// thread (ChainWorker), and their senders scored when a block proves invalid. The same path follows
+// new blocks after initial sync: an announcement moves the best header and the window fetches the
+// block.
 //
-// Runs on the io thread, chain work included (scripts are checked on ChainState's pool meanwhile).
+// Runs on the io thread. The chain works on its own thread: what it did comes back through
+// on_chain_progress() (the worker's notification, posted to the io thread), when this layer moves
+// the download window, invalidates failed blocks in the tree and scores their senders. Blocks held
+// for the chain count against the download's memory bound, so a slow chain slows the download.
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "peer/message_handler.hpp"
 #include "peer/peer_control.hpp"
 #include "sync/block_download.hpp"
-#include "sync/chain_state.hpp"
+#include "sync/chain_worker.hpp"
 #include "sync/header_sync.hpp"
 #include "util/log.hpp"
 
@@ -40,19 +45,23 @@ struct PeerDelivery {
 
 class BlockSync final : public peer::MessageHandler {
 public:
-  BlockSync(HeaderTree& tree, HeaderSync& headers, ChainState& chain, peer::PeerControl& peers, util::Logger& log,
-            BlockSyncConfig config = {});
+  // store: where headers the chain invalidated are written (null: not persisted, for tests).
+  BlockSync(HeaderTree& tree, HeaderSync& headers, ChainWorker& chain, HeaderStore* store, peer::PeerControl& peers,
+            util::Logger& log, BlockSyncConfig config = {});
 
   void on_peer_ready(const peer::PeerInfo& info) override;
-  void on_peer_message(peer::PeerId id, const wire::Message& message) override;
+  void on_peer_message(peer::PeerId id, wire::Message&& message) override;
   void on_peer_closed(peer::PeerId id) override;
   void on_message_decoded(peer::PeerId id, const wire::Message& message, std::size_t wire_bytes,
                           std::chrono::nanoseconds decode_time) override;
-  // About once a second: header sync's timeouts, stalling peers, script verdicts that came in.
+  // Often: header sync's timeouts, stalling peers, what the chain did.
   void tick();
+  // The chain worker's notification, on the io thread.
+  void on_chain_progress();
 
-  // Settles the script checks under way and writes the chain to disk (at shutdown).
-  std::expected<void, std::string> flush();
+  // Stops the chain: the blocks queued for it are connected, scripts settled, the chain written to
+  // disk (at shutdown).
+  std::expected<void, std::string> finish();
 
   // Initial sync is done: headers caught up with the peers (none owes an answer) and every block of
   // the best header chain is connected.
@@ -72,13 +81,18 @@ public:
   std::chrono::nanoseconds busy_time() const { return busy_time_; }
   std::chrono::nanoseconds waiting_time() const { return waiting_time_; }
   std::chrono::nanoseconds idle_time() const { return idle_time_; }
+  // Time the download was held back because the blocks waiting for the chain reached their memory
+  // bound, and how much of it the chain spent flushing.
+  std::chrono::nanoseconds backpressure_time() const { return backpressure_time_; }
+  std::chrono::nanoseconds backpressure_in_flush() const { return backpressure_in_flush_; }
   // Where decoding times and connected blocks' figures go (optional; must outlive this).
   void set_profile(IbdProfile* profile) { profile_ = profile; }
 
 private:
-  void handle_block(peer::PeerId id, const wire::Block& block);
-  void after_chain_work();
-  void punish_invalid_senders();
+  void handle_block(peer::PeerId id, wire::BlockMessage& message);
+  // Takes in what the chain did: its failures, its invalid blocks, its tip and buffered bytes.
+  void sync_with_chain();
+  void punish_invalid_senders(const std::vector<InvalidBlock>& invalid);
   void request_blocks();
   void refresh_peer(peer::PeerId id);
   // Scores a peer for a bad block (which disconnects it) and records why.
@@ -87,7 +101,8 @@ private:
 
   HeaderTree& tree_;
   HeaderSync& headers_;
-  ChainState& chain_;
+  ChainWorker& chain_;
+  HeaderStore* store_;
   peer::PeerControl& peers_;
   util::Logger& log_;
   BlockSyncConfig config_;
@@ -104,6 +119,9 @@ private:
   std::chrono::nanoseconds busy_time_{0};
   std::chrono::nanoseconds waiting_time_{0};
   std::chrono::nanoseconds idle_time_{0};
+  std::chrono::nanoseconds backpressure_time_{0};
+  std::chrono::nanoseconds backpressure_in_flush_{0};
+  std::optional<std::chrono::steady_clock::time_point> held_since_; // the bound holds since
   std::chrono::steady_clock::time_point last_handled_ = std::chrono::steady_clock::now();
   bool behind_ = true; // as the last handler left it
   IbdProfile* profile_ = nullptr;

@@ -47,10 +47,17 @@ std::string where(const HeaderEntry& e) { return fmt::format("block {} ({})", e.
 
 } // namespace
 
+std::size_t ReceivedBlock::memory_bytes() const {
+  // Decoded, a block takes about three times its serialized size (a vector per script and witness
+  // item, and the transactions' own structs): a measured rule of thumb, not an exact count.
+  constexpr std::size_t kDecodedFactor = 3;
+  return raw.capacity() + (block ? kDecodedFactor * wire::serialized_size(*block) : 0);
+}
+
 ChainState::ChainState(HeaderTree& tree, HeaderStore& headers, BlockStore& blocks, UtxoDb& utxo, util::Logger& log,
                        ChainStateOptions options)
     : tree_(tree), headers_(headers), blocks_(blocks), utxo_(utxo), log_(log), options_(std::move(options)),
-      params_(tree.params()), cache_(utxo), pool_(std::make_unique<util::ThreadPool>(options_.par)),
+      params_(tree.params()), cache_(utxo), prefetcher_(utxo, options_.prefetch_threads), pool_(std::make_unique<util::ThreadPool>(options_.par)),
       checker_(std::make_unique<ScriptChecker>(*pool_)), tip_(&tree.genesis()) {
   if (!options_.assumevalid_block) options_.assumevalid_block = params_.assume_valid;
 }
@@ -87,29 +94,33 @@ std::expected<wire::Block, std::string> ChainState::read_block(const HeaderEntry
 
 std::expected<void, std::string> ChainState::process_block(const wire::Block& block, ByteSpan raw,
                                                            consensus::HeaderError* header_error) {
-  return process_block(std::make_shared<const wire::Block>(block), raw, header_error);
-}
-
-std::expected<void, std::string> ChainState::process_block(std::shared_ptr<const wire::Block> block, ByteSpan raw,
-                                                           consensus::HeaderError* header_error) {
-  auto accepted = tree_.accept(block->header, std::chrono::duration_cast<std::chrono::seconds>(
-                                                  std::chrono::system_clock::now().time_since_epoch())
-                                                  .count());
+  auto accepted = tree_.accept(block.header, std::chrono::duration_cast<std::chrono::seconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                 .count());
   if (!accepted) {
     if (header_error) *header_error = accepted.error();
     if (accepted.error() != consensus::HeaderError::prev_blk_not_found) {
-      const HeaderEntry* parent = tree_.find(block->header.prev_block);
-      invalid_.push_back({parent ? parent->height + 1 : -1, wire::block_hash(block->header),
+      const HeaderEntry* parent = tree_.find(block.header.prev_block);
+      invalid_.push_back({parent ? parent->height + 1 : -1, wire::block_hash(block.header),
                           std::string(consensus::to_string(accepted.error()))});
     }
     return {};
   }
-  const HeaderEntry& entry = *accepted->entry;
+  ReceivedBlock received;
+  received.entry = accepted->entry;
+  received.block = std::make_shared<const wire::Block>(block);
+  received.raw.assign(raw.begin(), raw.end());
+  return process_block(std::move(received));
+}
+
+std::expected<void, std::string> ChainState::process_block(ReceivedBlock received) {
+  const HeaderEntry& entry = *received.entry;
   // When pruning, a block connected already is not stored again: it was pruned.
-  const bool pruned = options_.prune_target_bytes != 0 && tip_->ancestor(entry.height) == &entry;
-  if (!entry.have_data() && !pruned) {
+  const bool connected = tip_->ancestor(entry.height) == &entry;
+  if (!entry.have_data() && !(connected && options_.prune_target_bytes != 0)) {
     const Stopwatch timer;
-    auto pos = blocks_.write_block(raw);
+    if (received.raw.empty()) received.raw = wire::to_bytes(*received.block);
+    auto pos = blocks_.write_block(received.raw);
     if (!pos) return std::unexpected(pos.error());
     tree_.set_data_pos(entry, DataPos{pos->file, pos->offset});
     note_top(block_file_top_, pos->file, entry.height);
@@ -117,12 +128,65 @@ std::expected<void, std::string> ChainState::process_block(std::shared_ptr<const
     if (auto w = headers_.write(changed); !w) return w;
     stats_.time.block_write += timer.elapsed();
   }
-  received_entry_ = &entry;
-  received_block_ = std::move(block);
+  Bytes().swap(received.raw); // stored: only the decoded block is needed now
+  if (!connected && !parked_.contains(&entry)) {
+    parked_bytes_ += received.memory_bytes();
+    parked_.emplace(&entry, std::move(received));
+  }
   auto activated = activate_best_chain();
-  received_entry_ = nullptr;
-  received_block_.reset();
+  trim_parked();
   return activated;
+}
+
+void ChainState::trim_parked() {
+  // Blocks at or below the tip were connected or lost to another branch: reading them back is
+  // cheaper than keeping every fork. Above the budget, the highest go first (needed last).
+  const int tip_height = applied_tip().height;
+  for (auto it = parked_.begin(); it != parked_.end();) {
+    if (it->first->height > tip_height) {
+      ++it;
+      continue;
+    }
+    parked_bytes_ -= it->second.memory_bytes();
+    it = parked_.erase(it);
+  }
+  while (parked_bytes_ > options_.parked_bytes) {
+    auto highest = std::max_element(parked_.begin(), parked_.end(),
+                                    [](const auto& a, const auto& b) { return a.first->height < b.first->height; });
+    parked_bytes_ -= highest->second.memory_bytes();
+    parked_.erase(highest);
+  }
+}
+
+std::expected<ReceivedBlock, std::string> ChainState::take_block(const HeaderEntry& entry) {
+  if (auto it = parked_.find(&entry); it != parked_.end()) {
+    ReceivedBlock taken = std::move(it->second);
+    parked_bytes_ -= taken.memory_bytes();
+    parked_.erase(it);
+    return taken;
+  }
+  auto loaded = read_block(entry);
+  if (!loaded) return std::unexpected(loaded.error());
+  ReceivedBlock read;
+  read.entry = &entry;
+  read.block = std::make_shared<const wire::Block>(std::move(*loaded));
+  return read;
+}
+
+void ChainState::prefetch(std::span<const ReceivedBlock> upcoming) {
+  if (!prefetcher_.enabled()) return;
+  std::unordered_set<Hash256> created; // outputs of these blocks are nowhere to be read yet
+  std::vector<wire::OutPoint> wanted;
+  for (const ReceivedBlock& received : upcoming) {
+    const auto& txs = received.block->txs;
+    for (std::size_t t = 0; t < txs.size(); ++t) {
+      if (t > 0)
+        for (const auto& in : txs[t].inputs)
+          if (!created.contains(in.prevout.txid) && !cache_.contains(in.prevout)) wanted.push_back(in.prevout);
+      if (received.txids.size() == txs.size()) created.insert(received.txids[t]);
+    }
+  }
+  prefetcher_.request(std::move(wanted));
 }
 
 std::expected<void, std::string> ChainState::activate_best_chain() {
@@ -141,8 +205,10 @@ std::expected<void, std::string> ChainState::activate_best_chain() {
     }
     if (&at == &target) return maybe_flush();
     const HeaderEntry* next = target.ancestor(at.height + 1);
-    if (!next->have_data()) return maybe_flush(); // wait for the block
-    if (pending_.size() >= std::max<std::size_t>(options_.script_lookahead, 1)) {
+    // Wait for the block; or for the tree's owner to invalidate a block found invalid here.
+    if (!next->have_data() || failed(*next)) return maybe_flush();
+    if (pending_.size() >= std::max<std::size_t>(options_.script_lookahead, 1) ||
+        pending_bytes_ >= options_.script_lookahead_bytes) {
       if (auto s = settle(Wait::front); !s) return std::unexpected(s.error());
       continue;
     }
@@ -180,22 +246,27 @@ bool ChainState::skip_scripts(const HeaderEntry& entry) const {
 void ChainState::mark_invalid(const HeaderEntry& entry, std::string reason) {
   log_.warn(kLog, "{} is invalid: {}", where(entry), reason);
   invalid_.push_back({entry.height, *entry.hash, std::move(reason)});
+  if (defer_invalidation) {
+    failed_.insert(&entry);
+    defer_invalidation(entry);
+    return;
+  }
   auto changed = tree_.invalidate(entry);
   if (auto w = headers_.write(changed); !w) log_.error(kLog, "{}", w.error());
 }
 
 std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
-  std::shared_ptr<const wire::Block> shared = received_entry_ == &entry ? received_block_ : nullptr;
-  if (!shared) {
-    auto loaded = read_block(entry);
-    if (!loaded) return std::unexpected(loaded.error());
-    shared = std::make_shared<const wire::Block>(std::move(*loaded));
-  }
+  auto taken = take_block(entry);
+  if (!taken) return std::unexpected(taken.error());
+  const std::shared_ptr<const wire::Block> shared = std::move(taken->block);
   const wire::Block& block = *shared;
   const int height = entry.height;
-  std::vector<Hash256> txids;
-  txids.reserve(block.txs.size());
-  for (const auto& tx : block.txs) txids.push_back(wire::txid(tx));
+  std::vector<Hash256> txids = std::move(taken->txids);
+  if (txids.size() != block.txs.size()) {
+    txids.clear();
+    txids.reserve(block.txs.size());
+    for (const auto& tx : block.txs) txids.push_back(wire::txid(tx));
+  }
 
   BlockTrace trace;
   trace.height = height;
@@ -208,11 +279,12 @@ std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
     return false;
   }
   const std::int64_t prev_mtp = tree_.median_time_past(*entry.prev);
-  if (auto r = consensus::check_block_contextual(block, {height, prev_mtp}, params_); !r) {
+  if (auto r = consensus::check_block_contextual(block, {height, prev_mtp, taken->witness_checked}, params_); !r) {
     mark_invalid(entry, r.error().reason());
     return false;
   }
   trace.block_check = timer.restart();
+  prefetcher_.deliver(cache_); // coins read ahead: lookups below find them in memory
   const CoinsCache::Lookups lookups_before = cache_.lookups();
 
   const HeaderEntry* bip34 = entry.ancestor(params_.bip34_height);
@@ -301,8 +373,12 @@ std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
     mark_invalid(entry, failure);
     return false;
   }
+  // Decoded block (about three times its size) and, per input, its undo coin and spent output.
+  constexpr std::size_t kBytesPerSpentCoin = 160;
+  pending.memory = 3 * trace.bytes + trace.inputs * kBytesPerSpentCoin;
   if (skip_scripts(entry)) ++stats_.scripts_skipped_blocks;
   else if (!checked.spent.empty()) pending.scripts = checker_->submit(shared, std::move(checked.spent), *flags);
+  pending_bytes_ += pending.memory;
   pending_.push_back(std::move(pending));
   return true;
 }
@@ -329,11 +405,13 @@ std::expected<bool, std::string> ChainState::settle(Wait wait) {
           if (auto u = unapply(*it->block, it->undo, it->block->txs.size()); !u) return std::unexpected(u.error());
         const HeaderEntry& bad = *front.entry;
         pending_.clear(); // the checker may still check the later ones: it owns what it reads
+        pending_bytes_ = 0;
         mark_invalid(bad, verdict->reason());
         return false;
       }
     }
     if (auto c = commit(front); !c) return std::unexpected(c.error());
+    pending_bytes_ -= front.memory;
     pending_.pop_front();
     if (wait == Wait::front) wait = Wait::none;
   }
@@ -408,6 +486,7 @@ std::expected<void, std::string> ChainState::disconnect_tip() {
   auto undo = decode_undo(*raw_undo);
   if (!undo) return std::unexpected(fmt::format("undo data of {} does not decode", where(entry)));
   if (auto u = unapply(*block, *undo, block->txs.size()); !u) return u;
+  prefetcher_.new_epoch(); // the coins it restored may differ from what a read under way saw
   tip_ = entry.prev;
   if (chain_tx_ != 0) chain_tx_ -= block->txs.size();
   ++stats_.blocks_disconnected;
@@ -425,9 +504,15 @@ std::expected<void, std::string> ChainState::maybe_flush() {
 std::expected<void, std::string> ChainState::flush() {
   if (auto w = wait_for_checks(); !w) return w;
   const Stopwatch timer;
+  flushing_ = true;
+  struct Done {
+    std::atomic<bool>& flag;
+    ~Done() { flag = false; }
+  } done{flushing_};
   // Order matters: the database may only name a block whose data, undo and header are on disk.
   if (auto s = blocks_.sync(); !s) return s;
   if (auto s = headers_.sync(); !s) return s;
+  prefetcher_.new_epoch(); // reads under way may see the database before or after the batch
   if (auto f = cache_.flush(*tip_->hash, chain_tx_); !f) return f;
   last_flush_ = std::chrono::steady_clock::now();
   ++stats_.flushes;

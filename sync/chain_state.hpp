@@ -7,6 +7,7 @@
 // other rules pass, and the next block's coins while its scripts are still being checked. A block
 // counts as connected (tip()) once its scripts verified; one that fails rolls the cache back to its
 // parent, undoing the blocks applied after it too.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -16,13 +17,17 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "consensus/block_check.hpp"
 #include "sync/block_store.hpp"
 #include "sync/block_undo.hpp"
 #include "sync/chain_timings.hpp"
+#include "sync/coin_prefetcher.hpp"
 #include "sync/coins_cache.hpp"
 #include "sync/header_store.hpp"
 #include "sync/header_tree.hpp"
@@ -40,11 +45,30 @@ struct ChainStateOptions {
   std::optional<Hash256> assumevalid_block; // default: the network's
   std::chrono::seconds flush_interval{3600};
   // Blocks applied to the coins ahead of their script verdicts; 1 checks each block's scripts before
-  // the next block's coins (no overlap). Bounds the blocks and spent outputs held.
+  // the next block's coins (no overlap). Bounds the blocks and spent outputs held, as does the
+  // byte bound (which full 4 MB blocks reach first).
   std::size_t script_lookahead = 16;
+  std::size_t script_lookahead_bytes = std::size_t{64} << 20;
+  // Blocks that arrived before their parent are kept decoded up to this many bytes (beyond it they
+  // are read back from the block store when their turn comes).
+  std::size_t parked_bytes = std::size_t{32} << 20;
+  // Threads reading ahead the coins of blocks waiting for the chain (0: none).
+  std::size_t prefetch_threads = 2;
   // --prune: blk and rev files are deleted, oldest blocks first, to keep them under this many bytes
   // (0: keep every block); never the last 288 blocks' data, which reorgs need.
   std::uint64_t prune_target_bytes = 0;
+};
+
+// A block on its way to the chain, its header accepted already: decoded once, hashed once, and
+// its bytes kept as they came, so the block store writes them without serializing it again.
+struct ReceivedBlock {
+  const HeaderEntry* entry = nullptr;
+  std::shared_ptr<const wire::Block> block;
+  Bytes raw;                    // as received; serialized from block when empty
+  std::vector<Hash256> txids;   // one per transaction when the sender hashed them already
+  bool witness_checked = false; // consensus::find_mutation passed: the witness commitment matches
+  // What holding it costs, for the bounds on queues of blocks.
+  std::size_t memory_bytes() const;
 };
 
 struct InvalidBlock {
@@ -73,15 +97,20 @@ public:
   // naming a block the tree lacks is an error: the datadir needs a rebuild).
   std::expected<void, std::string> init();
 
-  // A block from the network or a file. Its header is validated and stored, the block written to
-  // the block store, and the chain advanced as far as stored blocks allow. An unknown parent is
-  // prev-blk-not-found (the caller may hold the block until the parent arrives); a header or block
-  // breaking a rule is reported through invalid_blocks() and is not an error of this call.
+  // A block whose header the tree accepted: written to the block store (unless it is there) and
+  // the chain advanced as far as stored blocks allow. A block breaking a rule is reported through
+  // invalid_blocks() and is not an error of this call; errors are the stores'.
+  std::expected<void, std::string> process_block(ReceivedBlock received);
+
+  // For callers that own the tree too (tests): the header is accepted first. An unknown parent is
+  // prev-blk-not-found (the caller may hold the block until the parent arrives); a header breaking
+  // a rule is reported through invalid_blocks().
   std::expected<void, std::string> process_block(const wire::Block& block, ByteSpan raw,
                                                  consensus::HeaderError* header_error = nullptr);
 
-  std::expected<void, std::string> process_block(std::shared_ptr<const wire::Block> block, ByteSpan raw,
-                                                 consensus::HeaderError* header_error = nullptr);
+  // Blocks about to be processed: the coins they spend that the cache lacks are read from the
+  // database in the background meanwhile (their own outputs, and those of the earlier ones, are not).
+  void prefetch(std::span<const ReceivedBlock> upcoming);
 
   // Connects and disconnects toward the best valid header, through blocks we have. May return with
   // blocks whose scripts are still being checked.
@@ -101,12 +130,26 @@ public:
   // successor is committed or the chain flushed, so that a flush after it is counted in it.
   std::function<void(const BlockTrace&)> on_block_traced;
 
+  // When the chain runs on a thread of its own, the tree's shape belongs to the thread that
+  // accepts headers. Set, this is called for a block found invalid instead of invalidating it in
+  // the tree: the owner calls HeaderTree::invalidate, stores the changed headers and asks the
+  // chain to go on (activate_best_chain). Until then the chain treats the block as failed.
+  std::function<void(const HeaderEntry&)> defer_invalidation;
+
   const HeaderEntry& tip() const { return *tip_; }
   // Transactions in the chain up to tip(), genesis included; 0 when unknown (an older database).
   std::uint64_t chain_tx() const { return chain_tx_; }
   const std::vector<InvalidBlock>& invalid_blocks() const { return invalid_; }
   const ChainStats& stats() const { return stats_; }
+  PrefetchStats prefetch_stats() const { return prefetcher_.stats(); }
+  // Any thread: a UTXO flush is under way (for the report's time the download waited on one).
+  bool flushing() const { return flushing_.load(std::memory_order_relaxed); }
   std::size_t cache_bytes() const { return cache_.memory_usage(); }
+  // Blocks applied to the coins whose script verdicts are not committed yet.
+  std::size_t pending_checks() const { return pending_.size(); }
+  // Blocks held decoded while they wait for their parent, and their memory.
+  std::size_t parked_blocks() const { return parked_.size(); }
+  std::size_t parked_bytes() const { return parked_bytes_; }
 
 private:
   // A block applied to the coins cache whose verdict is not in yet (or whose turn to be committed,
@@ -118,12 +161,20 @@ private:
     std::size_t inputs = 0;
     std::optional<std::future<ScriptOutcome>> scripts; // none: scripts skipped (assumevalid)
     BlockTrace trace;
+    std::size_t memory = 0; // the block and its spent outputs, held until committed
   };
   enum class Wait { none, front, all };
 
   const HeaderEntry& applied_tip() const { return pending_.empty() ? *tip_ : *pending_.back().entry; }
   // Applies a block to the cache and queues its scripts; false when a rule outside the scripts failed.
   std::expected<bool, std::string> connect(const HeaderEntry& entry);
+  // The decoded block and what is known of it, from memory when it was received (or parked), else
+  // read back from the block store.
+  std::expected<ReceivedBlock, std::string> take_block(const HeaderEntry& entry);
+  // Not to be connected: invalid in the tree, or found invalid here and not yet invalidated there.
+  bool failed(const HeaderEntry& entry) const { return !entry.valid() || failed_.contains(&entry); }
+  // Drops parked blocks that can no longer be connected, then the highest ones over the budget.
+  void trim_parked();
   // Commits pending blocks whose scripts verified, oldest first. Returns false when one failed: it
   // is marked invalid and the cache rolled back to its parent.
   std::expected<bool, std::string> settle(Wait wait);
@@ -147,12 +198,17 @@ private:
   ChainStateOptions options_;
   const consensus::ChainParams& params_;
   CoinsCache cache_;
+  CoinPrefetcher prefetcher_;
   std::unique_ptr<util::ThreadPool> pool_;
   std::unique_ptr<ScriptChecker> checker_; // uses pool_: destroyed first
   std::deque<Pending> pending_;
-  // The block process_block was given, so connecting it needs no read back from the block store.
-  const HeaderEntry* received_entry_ = nullptr;
-  std::shared_ptr<const wire::Block> received_block_;
+  std::size_t pending_bytes_ = 0;
+  // Received blocks not connected yet (the one being processed, and those waiting for a parent),
+  // so connecting them needs no read back from the block store.
+  std::unordered_map<const HeaderEntry*, ReceivedBlock> parked_;
+  std::size_t parked_bytes_ = 0;
+  // Found invalid while the tree's owner has not invalidated them yet (defer_invalidation).
+  std::unordered_set<const HeaderEntry*> failed_;
   const HeaderEntry* tip_;
   std::uint64_t chain_tx_ = 0;
   std::vector<InvalidBlock> invalid_;
@@ -162,6 +218,7 @@ private:
   void emit_trace();
 
   ChainStats stats_;
+  std::atomic<bool> flushing_{false};
   std::optional<BlockTrace> last_trace_; // committed, not yet handed to on_block_traced
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };

@@ -53,6 +53,12 @@ std::expected<const consensus::Coin*, std::string> CoinsCache::fetch(const wire:
   return &*insert(outpoint, Entry{std::move(**stored), false, false}).coin;
 }
 
+bool CoinsCache::warm(const wire::OutPoint& outpoint, consensus::Coin coin) {
+  if (entries_.contains(outpoint)) return false;
+  insert(outpoint, Entry{std::move(coin), false, false});
+  return true;
+}
+
 void CoinsCache::add(const wire::OutPoint& outpoint, consensus::Coin coin, bool possible_overwrite) {
   auto it = entries_.find(outpoint);
   // Fresh only if the database cannot have a coin here: a new outpoint, not overwriting, or one we

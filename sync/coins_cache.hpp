@@ -25,6 +25,12 @@ public:
   // A new coin. possible_overwrite: the database may hold one at this outpoint already (the two
   // historical duplicate coinbases), so it must not be treated as fresh.
   void add(const wire::OutPoint& outpoint, consensus::Coin coin, bool possible_overwrite = false);
+  // Whether the cache can answer for this outpoint without the database (a coin, or a spend not
+  // written yet).
+  bool contains(const wire::OutPoint& outpoint) const { return entries_.contains(outpoint); }
+  // A coin read from the database ahead of time (CoinPrefetcher), cached as clean where the cache
+  // has nothing for the outpoint. Returns whether it went in.
+  bool warm(const wire::OutPoint& outpoint, consensus::Coin coin);
   // Spends the coin and returns it (undo data keeps it); nullopt if there was none.
   std::expected<std::optional<consensus::Coin>, std::string> spend(const wire::OutPoint& outpoint);
 

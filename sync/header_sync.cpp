@@ -64,7 +64,7 @@ void HeaderSync::on_peer_closed(peer::PeerId id) {
   }
 }
 
-void HeaderSync::on_peer_message(peer::PeerId id, const wire::Message& message) {
+void HeaderSync::on_peer_message(peer::PeerId id, wire::Message&& message) {
   auto it = sync_peers_.find(id);
   if (it == sync_peers_.end()) return;
   PeerSync& p = it->second;

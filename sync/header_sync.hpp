@@ -36,7 +36,7 @@ public:
              HeaderSyncConfig config = {});
 
   void on_peer_ready(const peer::PeerInfo& info) override;
-  void on_peer_message(peer::PeerId id, const wire::Message& message) override;
+  void on_peer_message(peer::PeerId id, wire::Message&& message) override;
   void on_peer_closed(peer::PeerId id) override;
   // Call about once a second: replaces a silent initial sync peer.
   void tick();

@@ -151,15 +151,18 @@ std::expected<RunResult, std::string> import_once(const ImportBenchOptions& o,
     if (auto i = chain.init(); !i) return std::unexpected(i.error());
 
     const auto t0 = Clock::now();
-    sync::BlockImporter importer(chain, tree);
+    sync::ChainWorker worker(chain, tree, sync::ChainWorker::Mode::thread);
+    sync::BlockImporter importer(worker, tree, *stores->headers);
     if (auto a = importer.add_file(o.file); !a) return std::unexpected(a.error());
+    if (auto d = importer.drain(); !d) return std::unexpected(d.error());
     result.undecodable = importer.counts().undecodable;
     result.waiting = importer.waiting();
-    if (auto f = chain.flush(); !f) return std::unexpected(f.error());
+    if (auto f = worker.stop(); !f) return std::unexpected(f.error());
     result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     result.stats = chain.stats();
     result.height = chain.tip().height;
-    result.invalid = chain.invalid_blocks();
+    result.invalid = importer.invalid_headers();
+    result.invalid.insert(result.invalid.end(), chain.invalid_blocks().begin(), chain.invalid_blocks().end());
   } // the chain state, then the stores, close here: sizes are of what stays on disk
   result.blocks_bytes = dir_bytes(datadir / "blocks");
   result.chainstate_bytes = dir_bytes(datadir / "chainstate");

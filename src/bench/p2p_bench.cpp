@@ -42,7 +42,7 @@ std::uint16_t free_port() {
 class CountingHandler : public peer::MessageHandler {
 public:
   void on_peer_ready(const peer::PeerInfo&) override { ++ready; }
-  void on_peer_message(peer::PeerId, const wire::Message& m) override {
+  void on_peer_message(peer::PeerId, wire::Message&& m) override {
     if (std::holds_alternative<wire::BlockMessage>(m)) ++blocks;
   }
   void on_peer_closed(peer::PeerId) override {}

@@ -71,8 +71,13 @@ std::expected<void, BlockFailure> check_block(const wire::Block& block, const Ch
   return {};
 }
 
-std::optional<BlockError> find_mutation(const wire::Block& block, int height, const ChainParams& params) {
-  const wire::MerkleRoot merkle = wire::block_merkle_root(block);
+std::optional<BlockError> find_mutation(const wire::Block& block, int height, const ChainParams& params,
+                                        std::vector<Hash256>* txids) {
+  std::vector<Hash256> hashes;
+  hashes.reserve(block.txs.size());
+  for (const auto& tx : block.txs) hashes.push_back(wire::txid(tx));
+  const wire::MerkleRoot merkle = hashes.empty() ? wire::block_merkle_root(block) : wire::merkle_root(hashes);
+  if (txids) *txids = std::move(hashes);
   if (merkle.root != block.header.merkle_root) return BlockError::bad_txnmrklroot;
   if (merkle.mutated) return BlockError::bad_txns_duplicate;
   if (height >= params.segwit_height) {
@@ -102,7 +107,9 @@ std::expected<void, BlockFailure> check_block_contextual(const wire::Block& bloc
     return fail(BlockError::bad_cb_height, 0);
 
   // Before segwit no witness may appear at all; after, only with a matching commitment.
-  if (context.height >= params.segwit_height) {
+  if (context.witness_checked && context.height >= params.segwit_height) {
+    // find_mutation checked the same commitment rules for this height.
+  } else if (context.height >= params.segwit_height) {
     switch (wire::check_witness_commitment(block)) {
     case wire::WitnessCommitment::absent:
     case wire::WitnessCommitment::valid: break;

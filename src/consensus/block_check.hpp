@@ -54,13 +54,17 @@ std::expected<void, BlockFailure> check_block(const wire::Block& block, const Ch
 struct BlockContext {
   int height = 0;
   std::int64_t prev_median_time_past = 0; // of the parent: BIP113's lock-time cutoff after CSV
+  // find_mutation passed for this block at this height: its witness check need not be hashed again.
+  bool witness_checked = false;
 };
 
 // Whether the block is the one its header commits to. A block altered in transit (Core's
 // BLOCK_MUTATED: merkle root mismatch or duplicated subtree, witness data that the commitment does
 // not cover, or witness data stripped) says nothing about the header: its sender is at fault and
-// the block may be fetched again from another peer. Returns the mutation found, if any.
-std::optional<BlockError> find_mutation(const wire::Block& block, int height, const ChainParams& params);
+// the block may be fetched again from another peer. Returns the mutation found, if any. txids, when
+// given, receives the block's txids (hashed here anyway), for check_block.
+std::optional<BlockError> find_mutation(const wire::Block& block, int height, const ChainParams& params,
+                                        std::vector<Hash256>* txids = nullptr);
 
 // With its place in the chain: finality, BIP34 height, witness commitment or no witness, weight.
 std::expected<void, BlockFailure> check_block_contextual(const wire::Block& block, const BlockContext& context,

@@ -266,20 +266,28 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   asio::io_context io;
   AddressSupply addresses;
   if (peer_cfg->connect.empty()) addresses = make_address_supply(params, ctx, log);
-  peer_cfg->current_height = [&chain] { return chain.tip().height; };
-  peer_cfg->near_tip = [&chain, &tree] { return &chain.tip() == &tree.best(); };
-  peer::PeerManager manager(io, *peer_cfg, log, addresses.book.get(), addresses.gossip.get(), nullptr);
-  sync::HeaderSync headers(tree, stores->headers.get(), manager, log);
-  sync::BlockSync blocks(tree, headers, chain, manager, log);
-  manager.set_handler(&blocks);
   sync::IbdProfile profile;
   if (auto trace = args.value("trace")) {
     if (auto opened = profile.open_trace(*trace); !opened) return fail(ctx, opened.error());
   }
-  blocks.set_profile(&profile);
   chain.on_block_traced = [&profile](const sync::BlockTrace& t) { profile.block_traced(t); };
+  // The chain's own thread; what it did is taken in on the io thread.
+  sync::BlockSync* block_sync = nullptr;
+  sync::ChainWorker worker(chain, tree, sync::ChainWorker::Mode::thread, [&io, &block_sync] {
+    asio::post(io, [&block_sync] {
+      if (block_sync) block_sync->on_chain_progress();
+    });
+  });
+  peer_cfg->current_height = [&worker] { return worker.tip().height; };
+  peer_cfg->near_tip = [&worker, &tree] { return &worker.tip() == &tree.best(); };
+  peer::PeerManager manager(io, *peer_cfg, log, addresses.book.get(), addresses.gossip.get(), nullptr);
+  sync::HeaderSync headers(tree, stores->headers.get(), manager, log);
+  sync::BlockSync blocks(tree, headers, worker, stores->headers.get(), manager, log);
+  block_sync = &blocks;
+  manager.set_handler(&blocks);
+  blocks.set_profile(&profile);
 
-  SyncNode node{params,  *stores, tree, chain, headers, blocks, manager, profile, chain_options->par,
+  SyncNode node{params,  *stores, tree, worker, headers, blocks, manager, profile, chain_options->par,
                 chain_options->prune_target_bytes != 0, Clock::now(), {}};
   SyncRun run(io, node, rules, addresses, log);
   node.request_stop = [&run] { run.stop_soon(); };
@@ -295,8 +303,10 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   run.start();
   io.run();
 
-  // Every connection is closed: settle the scripts under way and make the chain durable.
-  auto flushed = blocks.flush();
+  // Every connection is closed: connect what was received, settle the scripts under way and make
+  // the chain durable; the chain thread then ends.
+  block_sync = nullptr;
+  auto flushed = blocks.finish();
   if (addresses.book) (void)addresses.book->save();
   ctx.err << sync::format_profile(profile_totals(node), blocks.deliveries());
   const double seconds = std::chrono::duration<double>(Clock::now() - node.started).count();

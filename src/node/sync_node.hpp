@@ -1,6 +1,7 @@
 #pragma once
 // The running parts of `peregrine sync`, for what reports on them (progress, the JSON-RPC methods,
-// the summary at exit). Everything here lives on the io thread; so do its readers.
+// the summary at exit). Everything here lives on the io thread, and so do its readers, but for the
+// chain, which runs on its own thread and is read through its published snapshot.
 #include <chrono>
 #include <functional>
 
@@ -19,7 +20,7 @@ struct SyncNode {
   const consensus::ChainParams& params;
   sync::ChainStores& stores;
   sync::HeaderTree& tree;
-  sync::ChainState& chain;
+  sync::ChainWorker& chain; // the chain thread: read its published state, call() to act on it
   sync::HeaderSync& headers;
   sync::BlockSync& blocks;
   peer::PeerManager& peers;

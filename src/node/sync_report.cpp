@@ -40,9 +40,18 @@ bool in_initial_download(const SyncNode& node) {
 }
 
 sync::ProfileTotals profile_totals(const SyncNode& node) {
-  sync::ChainTimings chain = node.chain.stats().time;
-  chain.block_check += node.blocks.check_time();
-  return node.profile.totals(chain, node.script_threads, node.blocks);
+  const sync::ChainSnapshot chain = node.chain.snapshot();
+  sync::ProfileTotals t;
+  t.wall = std::chrono::steady_clock::now() - node.started;
+  t.timings = chain.stats.time;
+  t.chain = sync::chain_thread_profile(t.timings, node.chain.thread_times());
+  t.feeder = sync::io_thread_profile(node.blocks, node.profile.deserialize_time());
+  t.script_threads = std::max(node.script_threads, 1u);
+  t.prefetch = chain.prefetch;
+  t.flushes = chain.stats.flushes;
+  t.backpressure = node.blocks.backpressure_time();
+  t.backpressure_in_flush = node.blocks.backpressure_in_flush();
+  return t;
 }
 
 sync::ProgressFigures progress_figures(const SyncNode& node, const sync::RateMeter& meter) {

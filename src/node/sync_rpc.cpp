@@ -210,11 +210,15 @@ RpcResult listbanned(SyncNode& node) {
 }
 
 RpcResult gettxoutsetinfo(SyncNode& node) {
-  // The statistics are of the database: write the cache out first (Core flushes too).
-  if (auto flushed = node.blocks.flush(); !flushed) return std::unexpected(RpcError{rpc_code::internal_error, flushed.error()});
-  auto stats = sync::compute_utxo_stats(*node.stores.utxo);
+  // The statistics are of the database: write the cache out first (Core flushes too), on the chain
+  // thread, which owns the cache, so no block is connected between the flush and the scan.
+  auto stats = node.chain.call([&node](sync::ChainState& chain) -> std::expected<sync::UtxoStats, std::string> {
+    if (auto flushed = chain.flush(); !flushed) return std::unexpected(flushed.error());
+    auto computed = sync::compute_utxo_stats(*node.stores.utxo);
+    if (computed) computed->height = chain.tip().height;
+    return computed;
+  });
   if (!stats) return std::unexpected(RpcError{rpc_code::internal_error, stats.error()});
-  stats->height = node.chain.tip().height;
   return sync::to_json(*stats);
 }
 
@@ -260,20 +264,18 @@ std::string sync_metrics(const SyncNode& node) {
   metric("invalid_blocks_total", "counter", "Blocks found invalid since start.", node.chain.invalid_blocks().size());
   metric("block_bytes_received_total", "counter", "Bytes of blocks received.", node.blocks.bytes_received());
   const auto totals = profile_totals(node);
-  out += "# HELP peregrine_sync_stage_seconds_total Wall time of the sync thread by stage (doc/sync.md).\n"
+  out += "# HELP peregrine_sync_stage_seconds_total Wall time of each thread by stage (doc/sync.md).\n"
          "# TYPE peregrine_sync_stage_seconds_total counter\n";
-  const auto profile = sync::profile_json(totals);
-  for (const auto& [key, value] : *profile.as_object()) {
-    if (!key.ends_with("_seconds") || key == "wall_seconds" || key == "script_cpu_seconds") continue;
-    out += fmt::format("peregrine_sync_stage_seconds_total{{stage=\"{}\"}} {}\n", key.substr(0, key.size() - 8),
-                       value.as_double().value_or(0));
-  }
+  for (const auto* thread : {&totals.chain, &totals.feeder})
+    for (const auto& stage : thread->stages)
+      out += fmt::format("peregrine_sync_stage_seconds_total{{thread=\"{}\",stage=\"{}\"}} {}\n", thread->name,
+                         stage.key, std::chrono::duration<double>(stage.time).count());
   metric("script_cpu_seconds_total", "counter", "Script checks' time on the pool.",
-         std::chrono::duration<double>(totals.chain.script_cpu).count());
+         std::chrono::duration<double>(totals.timings.script_cpu).count());
   out += fmt::format("# HELP peregrine_coin_lookups_total Coin lookups by where they were answered.\n"
                      "# TYPE peregrine_coin_lookups_total counter\n"
                      "peregrine_coin_lookups_total{{result=\"hit\"}} {}\nperegrine_coin_lookups_total{{result=\"miss\"}} {}\n",
-                     totals.chain.coin_hits, totals.chain.coin_misses);
+                     totals.timings.coin_hits, totals.timings.coin_misses);
   return out;
 }
 

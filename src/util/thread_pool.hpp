@@ -29,6 +29,10 @@ public:
   void parallel_for(std::size_t count, std::size_t grain,
                     const std::function<void(std::size_t, std::size_t)>& fn);
 
+  // Runs task on a worker, in submission order, with no completion to wait for: the task reports
+  // its own result and must not throw.
+  void post(std::function<void()> task) { enqueue(std::move(task)); }
+
 private:
   friend class TaskGroup;
   void enqueue(std::function<void()> task);

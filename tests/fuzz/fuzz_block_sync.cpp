@@ -89,7 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sync::HeaderSync headers(tree, stores->headers.get(), peers, log, hconfig);
   sync::BlockSyncConfig config;
   config.now = [&] { return now; };
-  sync::BlockSync blocks(tree, headers, chain, peers, log, config);
+  sync::ChainWorker worker(chain, tree, sync::ChainWorker::Mode::inline_);
+  sync::BlockSync blocks(tree, headers, worker, stores->headers.get(), peers, log, config);
 
   auto chain_of = [&](std::uint8_t b) -> const std::vector<wire::Block>& { return (b & 1) ? branch() : honest(); };
   while (in.more()) {

@@ -38,7 +38,7 @@ void RecordingHandler::on_peer_ready(const peer::PeerInfo&) {
   ++ready_;
 }
 
-void RecordingHandler::on_peer_message(peer::PeerId, const wire::Message& message) {
+void RecordingHandler::on_peer_message(peer::PeerId, wire::Message&& message) {
   std::lock_guard lock(mutex_);
   messages_.push_back(message);
 }

@@ -39,7 +39,7 @@ private:
 class RecordingHandler : public peer::MessageHandler {
 public:
   void on_peer_ready(const peer::PeerInfo& info) override;
-  void on_peer_message(peer::PeerId id, const wire::Message& message) override;
+  void on_peer_message(peer::PeerId id, wire::Message&& message) override;
   void on_peer_closed(peer::PeerId id) override;
   std::vector<std::string> commands() const;
   std::vector<wire::Message> messages() const;

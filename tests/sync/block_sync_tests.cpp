@@ -5,11 +5,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -175,6 +177,7 @@ struct Net {
   RecordingPeers peers;
   std::chrono::steady_clock::time_point clock = std::chrono::steady_clock::time_point{} + 1h;
   std::unique_ptr<sync::HeaderSync> headers;
+  std::unique_ptr<sync::ChainWorker> worker;
   std::unique_ptr<sync::BlockSync> sync;
   std::map<peer::PeerId, ServingPeer> remote;
   std::set<peer::PeerId> closed;
@@ -186,7 +189,12 @@ struct Net {
   int max_ahead = 0; // highest requested height above the validated tip
   bool all_witness = true;
 
-  explicit Net(sync::BlockDownloadOptions download = {}) {
+  // The chain on a thread of its own, as in `peregrine sync`: its notifications are counted and
+  // taken in by run(), as the io thread would.
+  std::atomic<int> notifications{0};
+
+  explicit Net(sync::BlockDownloadOptions download = {},
+               sync::ChainWorker::Mode mode = sync::ChainWorker::Mode::inline_) {
     auto opened = sync::ChainStores::open(temp.path, regtest());
     REQUIRE_MESSAGE(opened.has_value(), opened.error());
     stores = std::move(*opened);
@@ -206,7 +214,9 @@ struct Net {
     sync::BlockSyncConfig config;
     config.download = download;
     config.now = [this] { return clock; };
-    sync = std::make_unique<sync::BlockSync>(tree, *headers, *chain, peers, log, config);
+    worker = std::make_unique<sync::ChainWorker>(*chain, tree, mode, [this] { ++notifications; });
+    sync = std::make_unique<sync::BlockSync>(tree, *headers, *worker, stores.headers.get(), peers, log, config);
+    thread_mode = mode == sync::ChainWorker::Mode::thread;
 
     peers.observe = [this](peer::PeerId id, const wire::Message& m) {
       const auto* g = std::get_if<wire::GetDataMessage>(&m);
@@ -217,7 +227,7 @@ struct Net {
         all_witness &= item.type == wire::InvType::witness_block;
         const sync::HeaderEntry* e = tree.find(item.hash);
         REQUIRE(e != nullptr);
-        max_ahead = std::max(max_ahead, e->height - chain->tip().height);
+        max_ahead = std::max(max_ahead, e->height - worker->tip().height);
       }
     };
   }
@@ -308,17 +318,24 @@ struct Net {
   }
 
   // Pumps and ticks (script verdicts settle, the window moves) until synced; the clock stands
-  // still, so no stall timer can fire here.
+  // still, so no stall timer can fire here. With the chain on its own thread, its notifications
+  // are taken in between, for up to a minute of wall time.
   bool run() {
-    for (int i = 0; i < 50 && !sync->synced(); ++i) {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    for (int i = 0; !sync->synced(); ++i) {
+      if (thread_mode ? std::chrono::steady_clock::now() > deadline : i >= 50) break;
       pump();
+      if (notifications.exchange(0) > 0) sync->on_chain_progress();
       sync->tick();
       pump();
+      if (thread_mode) std::this_thread::sleep_for(1ms);
     }
     return sync->synced();
   }
+  bool thread_mode = false;
 
-  Hash256 tip() const { return *chain->tip().hash; }
+  // The chain's figures as published (safe while its thread runs).
+  Hash256 tip() const { return *worker->tip().hash; }
   const sync::HeaderEntry& entry(const Hash256& hash) const {
     const sync::HeaderEntry* e = tree.find(hash);
     REQUIRE(e != nullptr);
@@ -627,4 +644,49 @@ TEST_CASE("block sync: a peer level with our best header is used for download") 
   CHECK(net.run());
   CHECK_FALSE(net.peers.getdata(2).empty());
   CHECK(net.tip() == served.tip());
+}
+
+TEST_CASE("block sync: with the chain on its own thread, 300 blocks end as inline, the window bounded") {
+  const ServedChain served = honest_chain(300);
+  Net net({}, sync::ChainWorker::Mode::thread);
+  net.connect(1, served);
+  REQUIRE(net.run());
+  CHECK(net.tip() == served.tip());
+  const sync::ChainSnapshot chain = net.worker->snapshot();
+  CHECK(chain.tip->height == 300);
+  CHECK(chain.stats.inputs == 300 - 101);
+  CHECK(chain.invalid.empty());
+  CHECK(net.sync->fatal_error().empty());
+  const auto asked = net.peers.asked(1);
+  CHECK(asked.size() == 300); // a block queued for the chain is never asked for again
+  CHECK_FALSE(has_duplicates(asked));
+  CHECK(net.max_in_flight <= 16);
+  REQUIRE(net.sync->finish().has_value());
+  CHECK(net.stores.utxo->best_block() == served.tip()); // finish() flushed the chain
+}
+
+TEST_CASE("block sync: with the chain on its own thread, an invalid fork is invalidated by the io side") {
+  // As the inline case above: the chain finds the block invalid on its thread, hands it back, and
+  // block sync invalidates it in the tree, scores the sender and lets the chain go on.
+  ServedChain honest = honest_chain(40);
+  ServedChain fork = honest.fork(5, 7);
+  wire::Transaction bogus = spend_tx({Hash256{}, 3}, 50'000, 0);
+  bogus.inputs[0].prevout.txid.bytes[0] = 0x42;
+  fork.add({bogus}, 0);
+  fork.grow(39);
+  const Hash256 bad = fork.hash(6);
+
+  Net net({}, sync::ChainWorker::Mode::thread);
+  net.connect(1, fork);
+  net.connect(2, honest);
+  REQUIRE(net.run());
+  const auto invalid = net.worker->invalid_blocks();
+  REQUIRE(invalid.size() >= 1);
+  CHECK(invalid[0].hash == bad);
+  CHECK(invalid[0].reason == "bad-txns-inputs-missingorspent");
+  CHECK_FALSE(net.entry(bad).valid());
+  CHECK_FALSE(net.entry(fork.tip()).valid());
+  CHECK(net.peers.count(1, peer::Offence::invalid_block) >= 1);
+  CHECK(net.peers.count(2, peer::Offence::invalid_block) == 0);
+  CHECK(net.tip() == honest.tip());
 }

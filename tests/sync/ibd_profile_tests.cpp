@@ -12,12 +12,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
-sync::ProfileTotals totals(std::chrono::nanoseconds network, std::chrono::nanoseconds scripts,
-                           std::chrono::nanoseconds flush) {
+using ns = std::chrono::nanoseconds;
+
+// A sync whose io thread waited `network` for the network while the chain thread waited for
+// blocks that long, checked scripts `scripts` and flushed `flush`.
+sync::ProfileTotals totals(ns network, ns scripts, ns flush) {
   sync::ProfileTotals t;
-  t.network_wait = network;
-  t.chain.script_wait = scripts;
-  t.chain.utxo_flush = flush;
+  t.timings.script_wait = scripts;
+  t.timings.utxo_flush = flush;
+  sync::ChainThreadTimes chain;
+  chain.busy = scripts + flush;
+  chain.waiting = network;
+  t.chain = sync::chain_thread_profile(t.timings, chain);
+  t.feeder = {"io", {{"network_wait", "waiting for the network", network, sync::Resource::network},
+                     {"deserialize", "deserialization", 0s, sync::Resource::cpu}}};
   t.wall = network + scripts + flush;
   t.script_threads = 2;
   return t;
@@ -25,34 +33,47 @@ sync::ProfileTotals totals(std::chrono::nanoseconds network, std::chrono::nanose
 
 } // namespace
 
-TEST_CASE("bottleneck names the resource that held sync back most") {
+TEST_CASE("bottleneck names the resource that held the chain back most") {
   CHECK(sync::bottleneck(totals(5s, 1s, 1s)) == "network");
   CHECK(sync::bottleneck(totals(1s, 5s, 1s)) == "cpu");
   CHECK(sync::bottleneck(totals(1s, 1s, 5s)) == "disk");
   // Cache misses are disk, cache hits CPU.
   auto t = totals(0s, 0s, 0s);
-  t.chain.coins_miss = 3s;
-  t.chain.coins_hit = 2s;
+  t.timings.coins_miss = 3s;
+  t.timings.coins_hit = 2s;
+  t.chain = sync::chain_thread_profile(t.timings, {5s, 0s, 0s});
   CHECK(sync::bottleneck(t) == "disk");
+  // The chain waiting for blocks while the feeder decodes is the feeder's CPU, not the network.
+  auto fed = totals(4s, 1s, 1s);
+  fed.feeder.stages = {{"decode", "decoding", 4s, sync::Resource::cpu}};
+  CHECK(sync::bottleneck(fed) == "cpu");
 }
 
-TEST_CASE("the report's table and JSON carry every stage") {
+TEST_CASE("the report's table and JSON carry every stage of both threads") {
   auto t = totals(2s, 1s, 1s);
-  t.chain.script_cpu = 3s;
-  t.chain.coin_hits = 7;
-  t.chain.coin_misses = 3;
+  t.timings.script_cpu = 3s;
+  t.timings.coin_hits = 7;
+  t.timings.coin_misses = 3;
+  t.flushes = 2;
+  t.backpressure = 1500ms;
+  t.backpressure_in_flush = 1s;
   std::map<peer::PeerId, sync::PeerDelivery> peers;
   peers[4] = {"127.0.0.1:18444", 10, 2'500'000, false, "stalling block download"};
   const std::string table = sync::format_profile(t, peers);
-  CHECK(table.find("waiting for the network             2.000   50.0%") != std::string::npos);
-  CHECK(table.find("UTXO flushes                        1.000   25.0%") != std::string::npos);
-  CHECK(table.find("7 from the cache, 3 from the database") != std::string::npos);
+  CHECK(table.find("chain thread: 4.000 s") != std::string::npos);
+  CHECK(table.find("waiting for blocks                        2.000   50.0%") != std::string::npos);
+  CHECK(table.find("UTXO flushes                              1.000   25.0%") != std::string::npos);
+  CHECK(table.find("io thread: 2.000 s") != std::string::npos);
+  CHECK(table.find("7 from the cache, 3 from the database (70.0% hits)") != std::string::npos);
+  CHECK(table.find("UTXO flushes: 2, 1.000 s; the feeder held back by the memory bound 1.500 s, 1.000 s of it during flushes") !=
+        std::string::npos);
   CHECK(table.find("3.000 s of pool time, 37.5% of its capacity") != std::string::npos); // 3 s / (4 s * 2)
   CHECK(table.find("bottleneck: network") != std::string::npos);
   CHECK(table.find("peer 4 127.0.0.1:18444: 10 blocks, 2.50 MB (dropped: stalling block download)") != std::string::npos);
-  const auto json = sync::profile_json(t);
-  CHECK(json.dump().find("\"network_wait_seconds\":2") != std::string::npos);
-  CHECK(json.dump().find("\"bottleneck\":\"network\"") != std::string::npos);
+  const std::string json = sync::profile_json(t).dump();
+  CHECK(json.find("\"chain\":{\"wall_seconds\":4,\"waiting_for_blocks_seconds\":2") != std::string::npos);
+  CHECK(json.find("\"io\":{\"wall_seconds\":2,\"network_wait_seconds\":2") != std::string::npos);
+  CHECK(json.find("\"bottleneck\":\"network\"") != std::string::npos);
 }
 
 TEST_CASE("--trace writes one row per block with its decoding time") {

@@ -11,7 +11,11 @@ namespace peregrine::wire {
 struct BlockMessage {
   static constexpr std::string_view kCommand = "block";
   Block block;
-  bool operator==(const BlockMessage&) const = default;
+  // The payload as it arrived from a peer (the connection moves its buffer here), so the block
+  // store writes those bytes rather than serializing the block again. Empty for blocks built or
+  // decoded anywhere else; not part of the message's value.
+  Bytes raw = {};
+  bool operator==(const BlockMessage& other) const { return block == other.block; }
 };
 
 inline void read(Reader& r, BlockMessage& m) { read(r, m.block); }
