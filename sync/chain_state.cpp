@@ -35,6 +35,8 @@ bool unspendable(const Bytes& script) {
 
 // Core: assumevalid skips scripts only of blocks this far (in work) behind the best header.
 constexpr std::int64_t kAssumeValidMinimumLead = 60 * 60 * 24 * 7 * 2;
+// Flushes of at least this many cache entries are logged.
+constexpr std::size_t kLoggedFlushCoins = 10'000;
 // Core's MIN_BLOCKS_TO_KEEP: --prune keeps the data and undo data of this many blocks below the tip.
 constexpr int kMinBlocksToKeep = 288;
 
@@ -513,7 +515,14 @@ std::expected<void, std::string> ChainState::flush() {
   if (auto s = blocks_.sync(); !s) return s;
   if (auto s = headers_.sync(); !s) return s;
   prefetcher_.new_epoch(); // reads under way may see the database before or after the batch
+  // Big flushes are logged at their start and end, so that a crash test can tell a kill inside one.
+  const std::size_t coins = cache_.size();
+  const bool big = coins >= kLoggedFlushCoins;
+  if (big) log_.info(kLog, "flushing the coins cache ({} entries, {:.0f} MiB) at height {}", coins,
+                     static_cast<double>(cache_.memory_usage()) / (1 << 20), tip_->height);
   if (auto f = cache_.flush(*tip_->hash, chain_tx_); !f) return f;
+  if (big) log_.info(kLog, "flushed at height {} in {:.3f} s", tip_->height,
+                     std::chrono::duration<double>(timer.elapsed()).count());
   last_flush_ = std::chrono::steady_clock::now();
   ++stats_.flushes;
   stats_.time.utxo_flush += timer.elapsed();

@@ -1,6 +1,5 @@
 #include "bench/import_bench.hpp"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include "bench/timer.hpp"
 #include "consensus/chainparams.hpp"
 #include "sync/block_import.hpp"
+#include "util/peak_rss.hpp"
 #include "util/json.hpp"
 #include "wire/codec.hpp"
 
@@ -176,12 +176,6 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-double peak_rss_mib() {
-  rusage usage{};
-  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
-  return static_cast<double>(usage.ru_maxrss) / 1024.0; // Linux reports KiB
-}
-
 double per_second(double count, double seconds) { return seconds > 0 ? count / seconds : 0.0; }
 
 } // namespace
@@ -264,7 +258,7 @@ bool run_import_bench(std::ostream& out, std::ostream& err, const ImportBenchOpt
   const auto blocks = static_cast<double>(last.stats.blocks_connected);
   const auto inputs = static_cast<double>(last.stats.inputs);
   const double ratio = import_s / floor_s;
-  const double rss = peak_rss_mib();
+  const double rss = util::peak_rss_mib();
   const std::string scripts =
       o.assumevalid ? fmt::format("assumevalid {}", o.assumevalid->to_hex()) : "every script checked";
 

@@ -12,6 +12,7 @@
 #include "node/commands.hpp"
 #include "node/sync_report.hpp"
 #include "sync/ibd_profile.hpp"
+#include "util/peak_rss.hpp"
 #include "sync/block_import.hpp"
 #include "util/datadir_lock.hpp"
 #include "util/json.hpp"
@@ -156,6 +157,7 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
   out.set("utxo_disk_bytes", stores->utxo->disk_bytes());
   out.set("block_files_disk_bytes", stores->blocks->disk_bytes());
   out.set("files_pruned", chain.stats().files_pruned);
+  out.set("peak_rss_mib", util::peak_rss_mib());
   out.set("profile", sync::profile_json(totals));
   ctx.out << out.dump_pretty() << "\n";
   return invalid.empty() && !g_stop ? kExitOk : kExitFailure;

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "util/peak_rss.hpp"
 #include "util/unix_time.hpp"
 
 namespace peregrine::node {
@@ -104,6 +105,7 @@ json::Value sync_summary(const SyncNode& node, int start_height, double seconds,
   out.set("seconds", seconds);
   out.set("blocks_per_second", seconds > 0 ? static_cast<double>(stats.blocks_connected) / seconds : 0.0);
   out.set("inputs_per_second", seconds > 0 ? static_cast<double>(stats.inputs) / seconds : 0.0);
+  out.set("peak_rss_mib", util::peak_rss_mib());
   out.set("profile", sync::profile_json(profile_totals(node)));
   out.set("utxo_disk_bytes", node.stores.utxo->disk_bytes());
   out.set("block_files_disk_bytes", node.stores.blocks->disk_bytes());
