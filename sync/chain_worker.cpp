@@ -224,8 +224,13 @@ void ChainWorker::step(std::vector<ReceivedBlock>& blocks, bool activate, std::d
 
 void ChainWorker::publish() {
   const HeaderEntry* tip = &chain_.tip();
+  bool changed = false;
   {
     std::lock_guard lock(mutex_);
+    // The owner hears of what it acts on: a new tip, invalid blocks, a failure, room in the buffers.
+    changed = snapshot_.tip != tip || snapshot_.invalid.size() != chain_.invalid_blocks().size() ||
+              !snapshot_.fatal.empty() || !invalidations_.empty() || snapshot_.parked_bytes != chain_.parked_bytes() ||
+              snapshot_.stats.blocks_connected != chain_.stats().blocks_connected;
     snapshot_.tip = tip;
     snapshot_.chain_tx = chain_.chain_tx();
     snapshot_.stats = chain_.stats();
@@ -236,7 +241,7 @@ void ChainWorker::publish() {
   }
   parked_bytes_ = chain_.parked_bytes();
   tip_.store(tip, std::memory_order_release);
-  if (notify_ && mode_ == Mode::thread && !notify_pending_.exchange(true)) notify_();
+  if (changed && notify_ && mode_ == Mode::thread && !notify_pending_.exchange(true)) notify_();
 }
 
 } // namespace peregrine::sync
