@@ -9,6 +9,7 @@
 #include "consensus/chainparams.hpp"
 #include "node/check_headers_command.hpp"
 #include "node/decode_command.hpp"
+#include "node/generate_command.hpp"
 #include "node/import_command.hpp"
 #include "node/sync_command.hpp"
 #include "node/utxo_stats_command.hpp"
@@ -39,6 +40,8 @@ const std::vector<Command>& commands() {
        verify_block_options(), 1, 1, run_verify_block_command},
       {"check-headers", "FILE", "validate a file of raw 80-byte headers", check_headers_options(), 1, 1,
        run_check_headers_command},
+      {"generate", "DIR", "write a valid regtest chain of a chosen shape into DIR/blk*.dat (see doc/workload.md)",
+       generate_options(), 1, 1, run_generate_command},
       {"utxo-stats", "", "print statistics of the UTXO set in the datadir", {}, 0, 0, run_utxo_stats_command},
       {"bench", "NAME [FILE...]",
        "run a benchmark and print its figures (NAME: decode [BLOCK], verify [BLOCK SPENT], "
