@@ -110,7 +110,7 @@ std::vector<OptionSpec> generate_options() {
        "output kinds: trivial, p2wpkh, p2tr, p2pkh, p2sh-p2wpkh, p2wsh-multisig, as a list with optional "
        ":WEIGHT (default trivial)"},
       {"seed", ArgKind::value, "N", "the seed: the same seed and options give the same chain (default 1)"},
-      {"file-size", ArgKind::value, "MIB", "largest blk file in MiB (default 128, as Core)"},
+      {"file-size", ArgKind::value, "MIB", "largest blk file in MiB (default 128, as Core; a larger block gets a file of its own)"},
       {"threads", ArgKind::value, "N", "threads building, signing and hashing (default: one per core)"},
   };
 }
@@ -120,7 +120,7 @@ int run_generate_command(const Context& ctx, const ParsedArgs& args) {
     return command_misused(ctx, kName, "writes regtest chains only: drop --network or give --network=regtest");
   auto params = parse_params(args);
   if (!params) return command_misused(ctx, kName, params.error());
-  auto file_mib = parse_uint_option(args, "file-size", 128, 4, 4096);
+  auto file_mib = parse_uint_option(args, "file-size", 128, 1, 4096);
   if (!file_mib) return command_misused(ctx, kName, file_mib.error().message);
 
   const auto& regtest = consensus::chain_params(consensus::Network::regtest);
