@@ -9,6 +9,7 @@
 
 #include "bench/addrbook_bench.hpp"
 #include "bench/decode_bench.hpp"
+#include "bench/generate_bench.hpp"
 #include "bench/header_tree_bench.hpp"
 #include "bench/headers_bench.hpp"
 #include "bench/import_bench.hpp"
@@ -66,7 +67,8 @@ std::vector<OptionSpec> bench_options() {
       {"seconds", ArgKind::value, "S", "time spent on each measured phase (default 2)"},
       {"json", ArgKind::flag, "", "print the figures as one JSON object instead of a table"},
       {"threads", ArgKind::value, "N",
-       "verify: threads of the parallel run; import: script-check threads (default: one per core)"},
+       "verify: threads of the parallel run; import: script-check threads; generate: threads of the "
+       "second run (default: one per core)"},
       {"runs", ArgKind::value, "N", "import: runs, each into a fresh temporary datadir (default 3)"},
       {"dbcache", ArgKind::value, "MIB", "import: coins cache size in MiB (default 450)"},
       {"assumevalid", ArgKind::value, "0|HASH",
@@ -143,9 +145,24 @@ int run_bench_command(const Context& ctx, const ParsedArgs& args) {
     return ok ? kExitOk : kExitFailure;
   }
   if (name == "import") return run_import_bench_command(ctx, args, static_cast<double>(*seconds));
+  if (name == "generate") {
+    if (files > 0) {
+      ctx.err << "peregrine bench generate: takes no files\n";
+      return kExitUsage;
+    }
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    auto threads = parse_uint_option(args, "threads", cores, 1, 1024);
+    if (!threads) {
+      ctx.err << "peregrine bench: " << threads.error().message << "\n";
+      return kExitUsage;
+    }
+    bool ok = bench::run_generate_bench(ctx.out, ctx.err, static_cast<unsigned>(*threads),
+                                        static_cast<double>(*seconds), args.has("json"));
+    return ok ? kExitOk : kExitFailure;
+  }
   ctx.err << fmt::format(
       "peregrine bench: unknown benchmark '{}' (available: decode, verify, p2p, addrbook, headers, "
-      "header-tree, import)\n",
+      "header-tree, import, generate)\n",
       name);
   return kExitUsage;
 }
