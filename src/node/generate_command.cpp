@@ -46,26 +46,23 @@ std::expected<workload::GeneratorParams, std::string> parse_params(const ParsedA
     if (!txs) return unexpected(txs.error().message);
     p.txs_per_block = static_cast<std::uint32_t>(*txs);
   }
-  if (auto v = args.value("inputs")) {
-    auto c = workload::parse_counts(*v, "--inputs");
-    if (!c) return unexpected(c.error());
-    p.inputs = *c;
-  }
-  if (auto v = args.value("outputs")) {
-    auto c = workload::parse_counts(*v, "--outputs");
-    if (!c) return unexpected(c.error());
-    p.outputs = *c;
-  }
-  if (auto v = args.value("scripts")) {
-    auto k = workload::parse_scripts(*v);
-    if (!k) return unexpected(k.error());
-    p.scripts = *k;
-  }
-  if (auto v = args.value("young-share")) {
-    auto s = workload::parse_share(*v, "--young-share");
-    if (!s) return unexpected(s.error());
-    p.young_share = *s;
-  }
+  // The text-form options, each parsed by the generator's own parser when given.
+  std::string error;
+  auto text_option = [&](std::string_view name, auto& into, auto parse) {
+    auto v = args.value(name);
+    if (!v || !error.empty()) return;
+    auto parsed = parse(*v, fmt::format("--{}", name));
+    if (parsed) {
+      into = *parsed;
+    } else {
+      error = parsed.error();
+    }
+  };
+  text_option("inputs", p.inputs, workload::parse_counts);
+  text_option("outputs", p.outputs, workload::parse_counts);
+  text_option("young-share", p.young_share, workload::parse_share);
+  text_option("scripts", p.scripts, [](std::string_view v, const std::string&) { return workload::parse_scripts(v); });
+  if (!error.empty()) return unexpected(error);
   if (auto c = workload::check_params(p); !c) return unexpected(c.error());
   return p;
 }

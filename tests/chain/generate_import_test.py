@@ -13,9 +13,10 @@ import filecmp
 import glob
 import json
 import os
-import subprocess
 import sys
 import tempfile
+
+from import_replay_test import parse_stats, run
 
 CHAINS = {
     "trivial": ["--blocks=150", "--block-weight=100000", "--file-size=1", "--seed=11"],
@@ -24,20 +25,6 @@ CHAINS = {
 }
 FIELDS = ("height", "bestblock", "txouts", "total_amount", "hash_serialized_3", "muhash", "transactions",
           "bogosize")
-
-
-def run(*args):
-    out = subprocess.run(args, capture_output=True, text=True, timeout=300)
-    if out.returncode != 0:
-        sys.exit(f"{' '.join(args)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-    return out.stdout
-
-
-def parse_stats(text):
-    """The JSON, with total_amount kept as printed (8 decimals, as Core's RPC)."""
-    doc = json.loads(text)
-    doc["total_amount"] = text.split('"total_amount":')[1].split(",")[0].split("\n")[0].strip()
-    return doc
 
 
 def main():
