@@ -8,6 +8,7 @@
 #include "consensus/chainparams.hpp"
 #include "consensus/coinbase.hpp"
 #include "consensus/sigops.hpp"
+#include "consensus/tx_check.hpp"
 #include "crypto/sha256.hpp"
 #include "util/thread_pool.hpp"
 #include "wire/compact_size.hpp"
@@ -20,7 +21,6 @@ namespace peregrine::workload {
 namespace {
 
 constexpr std::int64_t kFeePerTx = 1000; // satoshis, or all the inputs hold when less
-constexpr int kCoinbaseMaturity = 100;
 constexpr std::int32_t kBlockVersion = 0x20000000; // BIP9's top bits, no deployment signalled
 constexpr std::uint32_t kBlockSpacing = 600;
 constexpr std::size_t kGrain = 128; // transactions per task when building in parallel
@@ -109,7 +109,7 @@ public:
 private:
   // Coinbase outputs become spendable 100 blocks after their own.
   void mature(std::uint32_t height) {
-    while (!maturing_.empty() && maturing_.front().first + kCoinbaseMaturity <= height) {
+    while (!maturing_.empty() && maturing_.front().first + consensus::kCoinbaseMaturity <= height) {
       pool_.add(maturing_.front().second);
       maturing_.pop_front();
     }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "consensus/sigops.hpp"
+#include "consensus/tx_check.hpp"
 #include "wire/compact_size.hpp"
 
 namespace peregrine::workload {
@@ -12,7 +14,6 @@ namespace {
 
 constexpr std::uint32_t kMaxCount = 100'000; // past any block's room; the weight check says why
 constexpr std::uint64_t kMaxWeight = 1'000'000;
-constexpr int kCoinbaseMaturity = 100;
 
 // Splits "a,b,c" into its items, each "VALUE" or "VALUE:WEIGHT".
 std::vector<std::pair<std::string_view, std::string_view>> split_items(std::string_view text) {
@@ -186,7 +187,7 @@ std::expected<void, std::string> check_params(const GeneratorParams& p) {
              fmt::format("a transaction of {} inputs and {} outputs with these scripts can weigh {}, more than the "
                          "{} a block of --block-weight={} has after its header and coinbase",
                          in, out, max_tx_weight(p, in, out), room, p.block_weight));
-  const std::int64_t sigop_room = 80'000 - block_reserved_sigop_cost(p);
+  const std::int64_t sigop_room = consensus::kMaxBlockSigopsCost - block_reserved_sigop_cost(p);
   if (max_tx_sigop_cost(p, in, out) > sigop_room)
     return R(std::unexpect, fmt::format("a transaction of {} inputs and {} outputs with these scripts can cost {} "
                                         "sigops, more than a block's {} after its coinbase",
@@ -194,7 +195,7 @@ std::expected<void, std::string> check_params(const GeneratorParams& p) {
 
   // Coins come from coinbases, one a block, spendable 100 blocks on: the first transaction needs
   // min(inputs) of them, so it cannot come before height 100 + min(inputs).
-  const std::uint32_t first_tx_height = kCoinbaseMaturity + min_value(p.inputs);
+  const std::uint32_t first_tx_height = consensus::kCoinbaseMaturity + min_value(p.inputs);
   if (p.txs_per_block != 0u && p.blocks < first_tx_height)
     return R(std::unexpect,
              fmt::format("no transaction can be made in {} blocks: one with {} input(s) needs as many mature "

@@ -10,12 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "consensus/tx_check.hpp"
 #include "workload/rng.hpp"
 #include "workload/script_kind.hpp"
 
 namespace peregrine::workload {
 
-inline constexpr std::uint32_t kMaxBlockWeight = 4'000'000;
+inline constexpr auto kMaxBlockWeight = static_cast<std::uint32_t>(consensus::kMaxBlockWeight);
 // Blocks are 10 minutes apart from the regtest genesis (2011), so past this many the timestamps
 // would reach today and a node would call the tip "time-too-new".
 inline constexpr std::uint32_t kMaxBlocks = 700'000;

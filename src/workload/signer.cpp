@@ -19,6 +19,19 @@ void require(int ok, const char* what) {
   if (ok != 1) throw std::logic_error(what);
 }
 
+// The internal key's keypair tweaked by TapTweak(x(P)): the output key of a key-path-only output.
+secp256k1_keypair tweaked_keypair(const secp256k1_context* ctx, const Secret& internal) {
+  secp256k1_keypair keypair;
+  require(secp256k1_keypair_create(ctx, &keypair, internal.data()), "keypair");
+  secp256k1_xonly_pubkey xonly;
+  require(secp256k1_keypair_xonly_pub(ctx, &xonly, nullptr, &keypair), "x-only key");
+  XOnlyKey internal_x;
+  secp256k1_xonly_pubkey_serialize(ctx, internal_x.data(), &xonly);
+  const consensus::Hash32 tweak = consensus::taptweak_hash(internal_x, nullptr);
+  require(secp256k1_keypair_xonly_tweak_add(ctx, &keypair, tweak.data()), "taproot tweak");
+  return keypair;
+}
+
 } // namespace
 
 Signer::Signer(std::uint64_t seed) : seed_(seed), ctx_(secp256k1_context_create(SECP256K1_CONTEXT_NONE)) {}
@@ -47,19 +60,6 @@ CompressedKey Signer::public_key(const Secret& secret) const {
   std::size_t len = out.size();
   secp256k1_ec_pubkey_serialize(ctx_, out.data(), &len, &pub, SECP256K1_EC_COMPRESSED);
   return out;
-}
-
-// The internal key's keypair tweaked by TapTweak(x(P)): the output key of a key-path-only output.
-static secp256k1_keypair tweaked_keypair(const secp256k1_context* ctx, const Secret& internal) {
-  secp256k1_keypair keypair;
-  require(secp256k1_keypair_create(ctx, &keypair, internal.data()), "keypair");
-  secp256k1_xonly_pubkey xonly;
-  require(secp256k1_keypair_xonly_pub(ctx, &xonly, nullptr, &keypair), "x-only key");
-  XOnlyKey internal_x;
-  secp256k1_xonly_pubkey_serialize(ctx, internal_x.data(), &xonly);
-  const consensus::Hash32 tweak = consensus::taptweak_hash(internal_x, nullptr);
-  require(secp256k1_keypair_xonly_tweak_add(ctx, &keypair, tweak.data()), "taproot tweak");
-  return keypair;
 }
 
 XOnlyKey Signer::taproot_output_key(const Secret& internal) const {
