@@ -19,9 +19,7 @@ unsigned sign_inputs(wire::Transaction& tx, std::span<const PoolCoin> coins, std
                      const Signer& signer) {
   // One set of midstates for all inputs; none of the sighashes reads scriptSigs or witnesses
   // (legacy's blanks the other inputs' scriptSigs), so inputs are signed in any order.
-  const bool segwit = std::any_of(coins.begin(), coins.end(), [](const PoolCoin& c) {
-    return c.kind() != ScriptKind::trivial && c.kind() != ScriptKind::p2pkh;
-  });
+  const bool segwit = std::any_of(coins.begin(), coins.end(), [](const PoolCoin& c) { return spend_has_witness(c.kind()); });
   const bool taproot = std::any_of(coins.begin(), coins.end(), [](const PoolCoin& c) { return c.kind() == ScriptKind::p2tr; });
   TxDigests digests;
   Bip143Hashes bip143{};
