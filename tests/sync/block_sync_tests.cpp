@@ -507,6 +507,8 @@ TEST_CASE("block sync: a block with its witnesses stripped is refetched from ano
 TEST_CASE("block sync: an invalid block on a longer fork is refused, its sender scored, the honest chain wins") {
   // B: 40 honest blocks. A: the first 5 of them, then a fork to 45 whose first block spends an
   // output that never existed. A is the header sync peer, so its fork is the best header first.
+  // With the chain on its own thread, the chain finds the block invalid there and hands it back:
+  // block sync invalidates it in the tree, scores the sender and lets the chain go on.
   ServedChain honest = honest_chain(40);
   ServedChain fork = honest.fork(5, 7);
   wire::Transaction bogus = spend_tx({Hash256{}, 3}, 50'000, 0);
@@ -516,22 +518,26 @@ TEST_CASE("block sync: an invalid block on a longer fork is refused, its sender 
   REQUIRE(fork.height() == 45);
   const Hash256 bad = fork.hash(6);
 
-  Net net;
-  net.connect(1, fork);
-  net.connect(2, honest);
-  REQUIRE(net.run());
+  for (const auto mode : {sync::ChainWorker::Mode::inline_, sync::ChainWorker::Mode::thread}) {
+    CAPTURE(mode == sync::ChainWorker::Mode::thread);
+    Net net({}, mode);
+    net.connect(1, fork);
+    net.connect(2, honest);
+    REQUIRE(net.run());
 
-  REQUIRE(net.chain->invalid_blocks().size() >= 1);
-  CHECK(net.chain->invalid_blocks()[0].hash == bad);
-  CHECK(net.chain->invalid_blocks()[0].reason == "bad-txns-inputs-missingorspent");
-  CHECK_FALSE(net.entry(bad).valid());
-  CHECK_FALSE(net.entry(fork.tip()).valid()); // its descendants fail with it
-  CHECK(net.peers.count(1, peer::Offence::invalid_block) >= 1);
-  CHECK(net.peers.count(2, peer::Offence::invalid_block) == 0);
-  CHECK(net.closed.contains(1));
-  CHECK_FALSE(net.closed.contains(2));
-  CHECK(net.tip() == honest.tip());
-  CHECK(*net.tree.best().hash == honest.tip());
+    const auto invalid = net.worker->invalid_blocks();
+    REQUIRE(invalid.size() >= 1);
+    CHECK(invalid[0].hash == bad);
+    CHECK(invalid[0].reason == "bad-txns-inputs-missingorspent");
+    CHECK_FALSE(net.entry(bad).valid());
+    CHECK_FALSE(net.entry(fork.tip()).valid()); // its descendants fail with it
+    CHECK(net.peers.count(1, peer::Offence::invalid_block) >= 1);
+    CHECK(net.peers.count(2, peer::Offence::invalid_block) == 0);
+    CHECK(net.closed.contains(1));
+    CHECK_FALSE(net.closed.contains(2));
+    CHECK(net.tip() == honest.tip());
+    CHECK(*net.tree.best().hash == honest.tip());
+  }
 }
 
 TEST_CASE("block sync: a peer withholding the window's first blocks is dropped after the stall timeout") {
@@ -663,30 +669,4 @@ TEST_CASE("block sync: with the chain on its own thread, 300 blocks end as inlin
   CHECK(net.max_in_flight <= 16);
   REQUIRE(net.sync->finish().has_value());
   CHECK(net.stores.utxo->best_block() == served.tip()); // finish() flushed the chain
-}
-
-TEST_CASE("block sync: with the chain on its own thread, an invalid fork is invalidated by the io side") {
-  // As the inline case above: the chain finds the block invalid on its thread, hands it back, and
-  // block sync invalidates it in the tree, scores the sender and lets the chain go on.
-  ServedChain honest = honest_chain(40);
-  ServedChain fork = honest.fork(5, 7);
-  wire::Transaction bogus = spend_tx({Hash256{}, 3}, 50'000, 0);
-  bogus.inputs[0].prevout.txid.bytes[0] = 0x42;
-  fork.add({bogus}, 0);
-  fork.grow(39);
-  const Hash256 bad = fork.hash(6);
-
-  Net net({}, sync::ChainWorker::Mode::thread);
-  net.connect(1, fork);
-  net.connect(2, honest);
-  REQUIRE(net.run());
-  const auto invalid = net.worker->invalid_blocks();
-  REQUIRE(invalid.size() >= 1);
-  CHECK(invalid[0].hash == bad);
-  CHECK(invalid[0].reason == "bad-txns-inputs-missingorspent");
-  CHECK_FALSE(net.entry(bad).valid());
-  CHECK_FALSE(net.entry(fork.tip()).valid());
-  CHECK(net.peers.count(1, peer::Offence::invalid_block) >= 1);
-  CHECK(net.peers.count(2, peer::Offence::invalid_block) == 0);
-  CHECK(net.tip() == honest.tip());
 }
