@@ -1,6 +1,7 @@
 #include "crypto/siphash.hpp"
 
 #include <bit>
+#include <cstring>
 
 namespace peregrine::crypto {
 namespace {
@@ -113,6 +114,26 @@ std::uint64_t SipHasher::finalize() const {
 
 std::uint64_t siphash24(const SipKey& key, ByteSpan data) {
   return SipHasher(key).write(data).finalize();
+}
+
+std::uint64_t siphash24(const SipKey& key, const Hash256& hash, std::uint32_t n) {
+  std::uint64_t v0 = key.k0 ^ 0x736f6d6570736575ULL, v1 = key.k1 ^ 0x646f72616e646f6dULL;
+  std::uint64_t v2 = key.k0 ^ 0x6c7967656e657261ULL, v3 = key.k1 ^ 0x7465646279746573ULL;
+  auto compress = [&](std::uint64_t m) {
+    v3 ^= m;
+    sip_round(v0, v1, v2, v3);
+    sip_round(v0, v1, v2, v3);
+    v0 ^= m;
+  };
+  for (int i = 0; i < 4; ++i) {
+    std::uint64_t word; // the host is little-endian (asserted in wire/reader.hpp)
+    std::memcpy(&word, hash.bytes.data() + 8 * i, 8);
+    compress(word);
+  }
+  compress(std::uint64_t{n} | (std::uint64_t{36} << 56)); // the last word: 4 bytes and the length
+  v2 ^= 0xff;
+  for (int i = 0; i < 4; ++i) sip_round(v0, v1, v2, v3);
+  return v0 ^ v1 ^ v2 ^ v3;
 }
 
 } // namespace peregrine::crypto

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "util/bytes.hpp"
+#include "util/hash256.hpp"
 
 namespace peregrine::crypto {
 
@@ -44,5 +45,9 @@ private:
 };
 
 std::uint64_t siphash24(const SipKey& key, ByteSpan data);
+
+// siphash24 of the 36 bytes hash || LE32(n) (an outpoint), word at a time with no incremental
+// state: what hash tables keyed by outpoints pay per lookup (Core's SipHashUint256Extra).
+std::uint64_t siphash24(const SipKey& key, const Hash256& hash, std::uint32_t n);
 
 } // namespace peregrine::crypto

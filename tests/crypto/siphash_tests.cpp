@@ -55,6 +55,18 @@ TEST_CASE("SipHash-2-4 matches the reference vectors for every length 0..63") {
   }
 }
 
+TEST_CASE("SipHash-2-4 of a hash and a 32-bit word is the hash of their 36 bytes") {
+  Hash256 hash;
+  for (std::size_t i = 0; i < 32; ++i) hash.bytes[i] = static_cast<std::uint8_t>(i);
+  CHECK(crypto::siphash24(reference_key(), hash, 0x23222120) == kVectors[36]); // bytes 00..23
+  const crypto::SipKey other{0x1234, 0x5678};
+  for (std::uint32_t n : {0u, 1u, 0xffffffffu}) {
+    Bytes message(hash.bytes.begin(), hash.bytes.end());
+    for (int i = 0; i < 4; ++i) message.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
+    CHECK(crypto::siphash24(other, hash, n) == crypto::siphash24(other, message));
+  }
+}
+
 TEST_CASE("SipHash-2-4: the paper's appendix example (15-byte message)") {
   CHECK(crypto::siphash24(reference_key(), counting_message(15)) == 0xa129ca6149be45e5ULL);
 }
