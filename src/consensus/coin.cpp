@@ -1,5 +1,6 @@
 #include "consensus/coin.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "consensus/script/ecc.hpp"
@@ -13,16 +14,21 @@ namespace peregrine::consensus {
 
 using wire::DecodeErrc;
 
-void write_varint(wire::Writer& w, std::uint64_t n) {
-  // Built least significant group first, then written in reverse.
-  std::uint8_t groups[10];
+std::size_t encode_varint(std::uint64_t n, std::uint8_t (&out)[10]) {
+  // Built least significant group first, then reversed.
   std::size_t count = 0;
-  groups[count++] = static_cast<std::uint8_t>(n & 0x7f);
+  out[count++] = static_cast<std::uint8_t>(n & 0x7f);
   while (n > 0x7f) {
     n = (n >> 7) - 1;
-    groups[count++] = static_cast<std::uint8_t>(0x80 | (n & 0x7f));
+    out[count++] = static_cast<std::uint8_t>(0x80 | (n & 0x7f));
   }
-  while (count > 0) w.u8(groups[--count]);
+  std::reverse(out, out + count);
+  return count;
+}
+
+void write_varint(wire::Writer& w, std::uint64_t n) {
+  std::uint8_t bytes[10];
+  w.bytes(ByteSpan(bytes, encode_varint(n, bytes)));
 }
 
 std::uint64_t read_varint(wire::Reader& r, std::string_view field, std::uint64_t max) {

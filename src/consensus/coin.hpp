@@ -25,6 +25,8 @@ namespace peregrine::consensus {
 // continuation adds one, so every number has exactly one encoding (unlike CompactSize, no
 // canonical-form check is needed). At most 10 bytes for 64 bits.
 void write_varint(wire::Writer& w, std::uint64_t n);
+// The same into a buffer (for keys built on the stack); returns its length.
+std::size_t encode_varint(std::uint64_t n, std::uint8_t (&out)[10]);
 // A value above `max` (which must be 2^k - 1: 0xffffffff for Core's 32-bit fields) is bad_value
 // at the VARINT's first byte; a missing byte is truncated. Returns 0 on error.
 std::uint64_t read_varint(wire::Reader& r, std::string_view field,
