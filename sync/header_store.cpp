@@ -46,7 +46,7 @@ std::expected<std::unique_ptr<HeaderStore>, std::string>
 HeaderStore::open(const std::filesystem::path& dir, const consensus::ChainParams& params) {
   auto db = open_leveldb(dir, "header store", params, kFormatVersion);
   if (!db) return std::unexpected(db.error());
-  return std::unique_ptr<HeaderStore>(new HeaderStore(std::move(*db)));
+  return std::unique_ptr<HeaderStore>(new HeaderStore(std::move(db->db))); // default tuning: nothing else to keep
 }
 
 std::expected<void, std::string> HeaderStore::write(std::span<const HeaderEntry* const> entries) {

@@ -3,23 +3,46 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <leveldb/cache.h>
 #include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
 
 namespace peregrine::sync {
 
-std::expected<std::unique_ptr<leveldb::DB>, std::string>
-open_leveldb(const std::filesystem::path& dir, std::string_view what, const consensus::ChainParams& params,
-             std::uint32_t format_version) {
+LevelDb::LevelDb() = default;
+LevelDb::LevelDb(LevelDb&&) noexcept = default;
+LevelDb& LevelDb::operator=(LevelDb&&) noexcept = default;
+LevelDb::~LevelDb() {
+  db.reset(); // before the cache and filter it uses, whatever the members' order
+}
+
+std::expected<LevelDb, std::string> open_leveldb(const std::filesystem::path& dir, std::string_view what,
+                                                 const consensus::ChainParams& params, std::uint32_t format_version,
+                                                 const LevelDbTuning& tuning) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return std::unexpected(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
+  LevelDb opened;
+  if (tuning.block_cache_bytes != 0) {
+    opened.cache.reset(leveldb::NewLRUCache(tuning.block_cache_bytes));
+    options.block_cache = opened.cache.get();
+  }
+  if (tuning.bloom_bits_per_key != 0) {
+    opened.filter.reset(leveldb::NewBloomFilterPolicy(tuning.bloom_bits_per_key));
+    options.filter_policy = opened.filter.get();
+  }
+  if (tuning.write_buffer_bytes != 0) options.write_buffer_size = tuning.write_buffer_bytes;
+  if (tuning.max_file_bytes != 0) options.max_file_size = tuning.max_file_bytes;
+  if (!tuning.compress) options.compression = leveldb::kNoCompression;
+  if (tuning.env) options.env = tuning.env;
   leveldb::DB* raw = nullptr;
   leveldb::Status status = leveldb::DB::Open(options, dir.string(), &raw);
   if (!status.ok()) return std::unexpected(fmt::format("cannot open the {} {}: {}", what, dir.string(), status.ToString()));
-  std::unique_ptr<leveldb::DB> db(raw);
+  opened.db.reset(raw);
+  leveldb::DB* db = raw;
 
   // "M": format version (LE uint32) and the genesis hash of the network the data belongs to.
   std::string expected(4 + 32, '\0');
@@ -37,7 +60,7 @@ open_leveldb(const std::filesystem::path& dir, std::string_view what, const cons
   } else if (meta != expected) {
     return std::unexpected(fmt::format("{} {} belongs to another network or format version", what, dir.string()));
   }
-  return db;
+  return opened;
 }
 
 } // namespace peregrine::sync
