@@ -1,5 +1,6 @@
 #include "sync/utxo_db.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -8,7 +9,6 @@
 
 #include "sync/leveldb_open.hpp"
 #include "wire/reader.hpp"
-#include "wire/writer.hpp"
 
 namespace peregrine::sync {
 namespace {
@@ -18,15 +18,24 @@ constexpr char kChainTxKey[] = "T"; // 8 bytes, little endian
 constexpr char kCoinPrefix = 'C';
 constexpr std::uint32_t kFormatVersion = 1;
 
-// 'C', the txid as stored, then the index as Core's VARINT: Core's own key layout.
-std::string coin_key(const wire::OutPoint& outpoint) {
-  Bytes key;
-  wire::Writer w(key);
-  w.u8(static_cast<std::uint8_t>(kCoinPrefix));
-  w.hash(outpoint.txid);
-  consensus::write_varint(w, outpoint.index);
-  return std::string(key.begin(), key.end());
-}
+// 'C', the txid as stored, then the index as Core's VARINT: Core's own key layout. Built on the
+// stack: every lookup makes one.
+class CoinKey {
+public:
+  explicit CoinKey(const wire::OutPoint& outpoint) {
+    bytes_[0] = kCoinPrefix;
+    std::memcpy(bytes_ + 1, outpoint.txid.bytes.data(), 32);
+    std::uint8_t index[10];
+    const std::size_t n = consensus::encode_varint(outpoint.index, index);
+    std::memcpy(bytes_ + 33, index, n);
+    size_ = 33 + n;
+  }
+  leveldb::Slice slice() const { return {bytes_, size_}; }
+
+private:
+  char bytes_[38];
+  std::size_t size_;
+};
 
 ByteSpan span_of(const leveldb::Slice& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
 
@@ -34,16 +43,16 @@ std::string describe(const wire::OutPoint& o) { return fmt::format("{}:{}", o.tx
 
 } // namespace
 
-UtxoDb::UtxoDb(std::unique_ptr<leveldb::DB> db, std::filesystem::path dir) : db_(std::move(db)), dir_(std::move(dir)) {}
+UtxoDb::UtxoDb(LevelDb db, std::filesystem::path dir) : db_(std::move(db)), dir_(std::move(dir)) {}
 UtxoDb::~UtxoDb() = default;
 
 std::expected<std::unique_ptr<UtxoDb>, std::string>
-UtxoDb::open(const std::filesystem::path& dir, const consensus::ChainParams& params) {
-  auto db = open_leveldb(dir, "UTXO database", params, kFormatVersion);
+UtxoDb::open(const std::filesystem::path& dir, const consensus::ChainParams& params, const LevelDbTuning& tuning) {
+  auto db = open_leveldb(dir, "UTXO database", params, kFormatVersion, tuning);
   if (!db) return std::unexpected(db.error());
   std::unique_ptr<UtxoDb> utxo(new UtxoDb(std::move(*db), dir));
   std::string best;
-  leveldb::Status status = utxo->db_->Get(leveldb::ReadOptions(), kBestBlockKey, &best);
+  leveldb::Status status = utxo->db_.db->Get(leveldb::ReadOptions(), kBestBlockKey, &best);
   if (status.ok()) {
     if (best.size() != 32) return std::unexpected(fmt::format("UTXO database {}: best-block marker of {} bytes, expected 32", dir.string(), best.size()));
     std::memcpy(utxo->best_block_.bytes.data(), best.data(), 32);
@@ -51,32 +60,51 @@ UtxoDb::open(const std::filesystem::path& dir, const consensus::ChainParams& par
     return std::unexpected(fmt::format("cannot read the UTXO database: {}", status.ToString()));
   }
   std::string chain_tx;
-  if (utxo->db_->Get(leveldb::ReadOptions(), kChainTxKey, &chain_tx).ok() && chain_tx.size() == 8)
+  if (utxo->db_.db->Get(leveldb::ReadOptions(), kChainTxKey, &chain_tx).ok() && chain_tx.size() == 8)
     for (int i = 7; i >= 0; --i) utxo->chain_tx_ = (utxo->chain_tx_ << 8) | static_cast<std::uint8_t>(chain_tx[i]);
   return utxo;
 }
 
+std::expected<bool, std::string> UtxoDb::get_record(const wire::OutPoint& outpoint, std::string& record) const {
+  leveldb::Status status = db_.db->Get(leveldb::ReadOptions(), CoinKey(outpoint).slice(), &record);
+  if (status.IsNotFound()) return false;
+  if (!status.ok()) return std::unexpected(fmt::format("cannot read coin {}: {}", describe(outpoint), status.ToString()));
+  return true;
+}
+
 std::expected<std::optional<consensus::Coin>, std::string> UtxoDb::get(const wire::OutPoint& outpoint) const {
   std::string value;
-  leveldb::Status status = db_->Get(leveldb::ReadOptions(), coin_key(outpoint), &value);
-  if (status.IsNotFound()) return std::optional<consensus::Coin>{};
-  if (!status.ok()) return std::unexpected(fmt::format("cannot read coin {}: {}", describe(outpoint), status.ToString()));
-  auto coin = consensus::decode_coin(ByteSpan(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()));
+  auto found = get_record(outpoint, value);
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return std::optional<consensus::Coin>{};
+  auto coin = consensus::decode_coin(span_of(value));
   if (!coin) return std::unexpected(fmt::format("UTXO database {}: coin {} does not decode: {}", dir_.string(), describe(outpoint), coin.error().message()));
   return std::optional<consensus::Coin>(std::move(*coin));
 }
 
+UtxoDb::Batch::Batch() : batch_(std::make_unique<leveldb::WriteBatch>()) {}
+UtxoDb::Batch::~Batch() = default;
+
+void UtxoDb::Batch::put(const wire::OutPoint& outpoint, ByteSpan record) {
+  batch_->Put(CoinKey(outpoint).slice(), leveldb::Slice(reinterpret_cast<const char*>(record.data()), record.size()));
+}
+
+void UtxoDb::Batch::erase(const wire::OutPoint& outpoint) { batch_->Delete(CoinKey(outpoint).slice()); }
+
+std::size_t UtxoDb::Batch::bytes() const { return batch_->ApproximateSize(); }
+
 std::expected<void, std::string> UtxoDb::apply(const std::vector<CoinChange>& changes, const Hash256& best_block,
                                                std::uint64_t chain_tx) {
-  leveldb::WriteBatch batch;
+  Batch batch;
   for (const auto& change : changes) {
-    if (change.coin) {
-      Bytes value = consensus::encode_coin(*change.coin);
-      batch.Put(coin_key(change.outpoint), leveldb::Slice(reinterpret_cast<const char*>(value.data()), value.size()));
-    } else {
-      batch.Delete(coin_key(change.outpoint));
-    }
+    if (change.coin) batch.put(change.outpoint, consensus::encode_coin(*change.coin));
+    else batch.erase(change.outpoint);
   }
+  return write(batch, best_block, chain_tx);
+}
+
+std::expected<void, std::string> UtxoDb::write(Batch& changes, const Hash256& best_block, std::uint64_t chain_tx) {
+  leveldb::WriteBatch& batch = *changes.batch_;
   batch.Put(kBestBlockKey, leveldb::Slice(reinterpret_cast<const char*>(best_block.bytes.data()), 32));
   char count[8];
   for (int i = 0; i < 8; ++i) count[i] = static_cast<char>(chain_tx >> (8 * i));
@@ -84,7 +112,8 @@ std::expected<void, std::string> UtxoDb::apply(const std::vector<CoinChange>& ch
   else batch.Delete(kChainTxKey);
   leveldb::WriteOptions options;
   options.sync = true;
-  leveldb::Status status = db_->Write(options, &batch);
+  leveldb::Status status = db_.db->Write(options, &batch);
+  changes.batch_ = std::make_unique<leveldb::WriteBatch>(); // its memory goes now, not with the caller's
   if (!status.ok()) return std::unexpected(fmt::format("cannot write the UTXO database: {}", status.ToString()));
   best_block_ = best_block;
   chain_tx_ = chain_tx;
@@ -95,7 +124,7 @@ std::expected<void, std::string>
 UtxoDb::for_each(const std::function<void(const wire::OutPoint&, const consensus::Coin&)>& visit) const {
   leveldb::ReadOptions options;
   options.fill_cache = false;
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(options));
+  std::unique_ptr<leveldb::Iterator> it(db_.db->NewIterator(options));
   for (it->Seek(leveldb::Slice(&kCoinPrefix, 1)); it->Valid() && it->key()[0] == kCoinPrefix; it->Next()) {
     wire::Reader key(span_of(it->key()).subspan(1));
     wire::OutPoint outpoint;

@@ -14,10 +14,11 @@
 
 #include "consensus/chainparams.hpp"
 #include "consensus/coin.hpp"
+#include "sync/leveldb_open.hpp"
 #include "wire/transaction.hpp"
 
 namespace leveldb {
-class DB;
+class WriteBatch;
 }
 
 namespace peregrine::sync {
@@ -31,8 +32,9 @@ struct CoinChange {
 class UtxoDb {
 public:
   // Refuses a database of another network or format version.
-  static std::expected<std::unique_ptr<UtxoDb>, std::string> open(const std::filesystem::path& dir,
-                                                                  const consensus::ChainParams& params);
+  static std::expected<std::unique_ptr<UtxoDb>, std::string>
+  open(const std::filesystem::path& dir, const consensus::ChainParams& params,
+       const LevelDbTuning& tuning = {});
   ~UtxoDb();
   UtxoDb(const UtxoDb&) = delete;
   UtxoDb& operator=(const UtxoDb&) = delete;
@@ -40,6 +42,9 @@ public:
   // The coin, nullopt when unspent-not-found; an error for a record that does not decode (a
   // corrupt database is reported, never read as "spent").
   std::expected<std::optional<consensus::Coin>, std::string> get(const wire::OutPoint& outpoint) const;
+  // The coin's record as stored (consensus::decode_coin reads it), undecoded, into record; false
+  // when there is none. Safe from several threads at once.
+  std::expected<bool, std::string> get_record(const wire::OutPoint& outpoint, std::string& record) const;
   // Zero before the first batch (the set of no block, not even genesis: its coinbase is unspendable).
   const Hash256& best_block() const { return best_block_; }
 
@@ -51,6 +56,22 @@ public:
   std::expected<void, std::string> apply(const std::vector<CoinChange>& changes, const Hash256& best_block,
                                          std::uint64_t chain_tx = 0);
 
+  // Changes gathered for write(): records (encode_coin's bytes) put, coins deleted.
+  class Batch {
+  public:
+    Batch();
+    ~Batch();
+    void put(const wire::OutPoint& outpoint, ByteSpan record);
+    void erase(const wire::OutPoint& outpoint);
+    std::size_t bytes() const; // the batch's own size: what the write copies into LevelDB
+
+  private:
+    friend class UtxoDb;
+    std::unique_ptr<leveldb::WriteBatch> batch_;
+  };
+  // The batch and the new best block, atomically and durably; the batch is spent either way.
+  std::expected<void, std::string> write(Batch& batch, const Hash256& best_block, std::uint64_t chain_tx = 0);
+
   // Every coin in key order, as Core's database cursor: txid bytes as stored, then the index's
   // VARINT bytes (not numeric order across VARINT lengths; utxo_stats sorts each txid's coins).
   std::expected<void, std::string>
@@ -59,8 +80,8 @@ public:
   std::uint64_t disk_bytes() const;
 
 private:
-  UtxoDb(std::unique_ptr<leveldb::DB> db, std::filesystem::path dir);
-  std::unique_ptr<leveldb::DB> db_;
+  UtxoDb(LevelDb db, std::filesystem::path dir);
+  LevelDb db_;
   std::filesystem::path dir_;
   Hash256 best_block_;
   std::uint64_t chain_tx_ = 0;
