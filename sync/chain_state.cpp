@@ -184,7 +184,7 @@ void ChainState::prefetch(std::span<const ReceivedBlock> upcoming) {
     for (std::size_t t = 0; t < txs.size(); ++t) {
       if (t > 0)
         for (const auto& in : txs[t].inputs)
-          if (!created.contains(in.prevout.txid) && !cache_.contains(in.prevout)) wanted.push_back(in.prevout);
+          if (!created.contains(in.prevout.txid) && !cache_.cached(in.prevout)) wanted.push_back(in.prevout);
       if (received.txids.size() == txs.size()) created.insert(received.txids[t]);
     }
   }
@@ -294,7 +294,7 @@ std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
   if (!is_bip30_repeat(*entry.hash) && !bip34_implies_bip30) {
     for (std::size_t t = 0; t < block.txs.size(); ++t) {
       for (std::uint32_t i = 0; i < block.txs[t].outputs.size(); ++i) {
-        auto existing = cache_.fetch({txids[t], i});
+        auto existing = cache_.have({txids[t], i});
         if (!existing) return std::unexpected(existing.error());
         if (*existing) {
           mark_invalid(entry, "bad-txns-BIP30");
@@ -332,7 +332,7 @@ std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
     }
     for (std::uint32_t i = 0; i < tx.outputs.size(); ++i) {
       if (unspendable(tx.outputs[i].script_pubkey)) continue;
-      cache_.add({txids[t], i}, consensus::Coin{tx.outputs[i], height, coinbase}, coinbase);
+      cache_.add({txids[t], i}, tx.outputs[i], height, coinbase, coinbase);
     }
     ++applied;
   }
@@ -497,13 +497,14 @@ std::expected<void, std::string> ChainState::disconnect_tip() {
 }
 
 std::expected<void, std::string> ChainState::maybe_flush() {
-  if (cache_.memory_usage() > options_.dbcache_bytes ||
-      std::chrono::steady_clock::now() - last_flush_ > options_.flush_interval || prune_due())
-    return flush();
+  // Over the budget the cache is emptied; a periodic flush keeps its coins warm.
+  if (cache_.memory_usage() > options_.dbcache_bytes) return flush(CoinsCache::Keep::nothing);
+  if (std::chrono::steady_clock::now() - last_flush_ > options_.flush_interval || prune_due())
+    return flush(CoinsCache::Keep::clean);
   return {};
 }
 
-std::expected<void, std::string> ChainState::flush() {
+std::expected<void, std::string> ChainState::flush(CoinsCache::Keep keep) {
   if (auto w = wait_for_checks(); !w) return w;
   const Stopwatch timer;
   flushing_ = true;
@@ -520,7 +521,7 @@ std::expected<void, std::string> ChainState::flush() {
   const bool big = coins >= kLoggedFlushCoins;
   if (big) log_.info(kLog, "flushing the coins cache ({} entries, {:.0f} MiB) at height {}", coins,
                      static_cast<double>(cache_.memory_usage()) / (1 << 20), tip_->height);
-  if (auto f = cache_.flush(*tip_->hash, chain_tx_); !f) return f;
+  if (auto f = cache_.flush(*tip_->hash, chain_tx_, keep); !f) return f;
   if (big) log_.info(kLog, "flushed at height {} in {:.3f} s", tip_->height,
                      std::chrono::duration<double>(timer.elapsed()).count());
   last_flush_ = std::chrono::steady_clock::now();

@@ -119,8 +119,8 @@ public:
   // block failed): afterwards tip() is as far as the stored blocks can take it.
   std::expected<void, std::string> wait_for_checks();
   // Writes the coins cache, with the tip as best block, after making blocks, undo and headers
-  // durable. Waits for the script checks under way first.
-  std::expected<void, std::string> flush();
+  // durable. Waits for the script checks under way first. keep: what the cache holds afterwards.
+  std::expected<void, std::string> flush(CoinsCache::Keep keep = CoinsCache::Keep::nothing);
 
   // Tests: while held, script verdicts wait (wait_for_checks would too), so later blocks are applied
   // behind an undecided one.

@@ -42,12 +42,13 @@ void CoinPrefetcher::read(std::vector<wire::OutPoint> outpoints, std::uint64_t e
   for (const auto& outpoint : outpoints) {
     // Reads started in an old epoch are void anyway: stop early.
     if (epoch_.load(std::memory_order_relaxed) != epoch) break;
-    auto coin = db_.get(outpoint);
-    if (!coin) {
-      batch.error = coin.error();
+    std::string record;
+    auto found = db_.get_record(outpoint, record);
+    if (!found) {
+      batch.error = found.error();
       break;
     }
-    if (*coin) batch.coins.emplace_back(outpoint, std::move(**coin));
+    if (*found) batch.coins.emplace_back(outpoint, std::move(record));
   }
   std::lock_guard lock(mutex_);
   ready_.push_back(std::move(batch));
@@ -70,9 +71,13 @@ std::size_t CoinPrefetcher::deliver(CoinsCache& cache) {
       continue;
     }
     if (batch.error.empty()) delta.absent += batch.asked - batch.coins.size();
-    for (auto& [outpoint, coin] : batch.coins) {
-      if (cache.warm(outpoint, std::move(coin))) ++delta.found;
-      else ++delta.stale;
+    for (const auto& [outpoint, record] : batch.coins) {
+      if (cache.cached(outpoint)) {
+        ++delta.stale; // the cache has something newer
+        continue;
+      }
+      cache.warm_record(outpoint, ByteSpan(reinterpret_cast<const std::uint8_t*>(record.data()), record.size()));
+      ++delta.found;
     }
   }
   outstanding_.fetch_sub(asked, std::memory_order_relaxed);

@@ -55,7 +55,8 @@ public:
 private:
   struct Batch {
     std::uint64_t epoch = 0;
-    std::vector<std::pair<wire::OutPoint, consensus::Coin>> coins;
+    // The database's records as read (the cache keeps coins in that form: nothing to decode).
+    std::vector<std::pair<wire::OutPoint, std::string>> coins;
     std::size_t asked = 0;
     std::string error; // a read failed: the chain thread will read it again itself
   };

@@ -1,13 +1,15 @@
 #include "sync/coins_cache.hpp"
 
 #include <random>
-#include <vector>
+
+#include <fmt/format.h>
+
+#include "wire/writer.hpp"
 
 namespace peregrine::sync {
 namespace {
 
-// Map node, key, entry and bookkeeping: what one cached coin costs besides its script.
-constexpr std::size_t kEntryOverhead = 128;
+using Entry = CoinTable::Entry;
 
 crypto::SipKey random_key() {
   std::random_device rd;
@@ -15,95 +17,117 @@ crypto::SipKey random_key() {
   return {word(), word()};
 }
 
+std::expected<consensus::Coin, std::string> decode(const wire::OutPoint& outpoint, ByteSpan record) {
+  auto coin = consensus::decode_coin(record);
+  if (!coin)
+    return std::unexpected(fmt::format("coin {}:{} does not decode: {}", outpoint.txid.to_hex(), outpoint.index,
+                                       coin.error().message()));
+  return std::move(*coin);
+}
+
+ByteSpan span_of(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
 } // namespace
 
-// Txids are chosen by whoever makes transactions: a salted hash keeps them from aiming at one bucket.
-std::size_t CoinsCache::Hasher::operator()(const wire::OutPoint& o) const {
-  crypto::SipHasher h(key);
-  h.write(o.txid.span());
-  h.write_u32(o.index);
-  return static_cast<std::size_t>(h.finalize());
-}
+// Txids are chosen by whoever makes transactions: the table's hash is salted (SipHash-2-4 with a
+// random key), so no one can aim coins at one bucket.
+CoinsCache::CoinsCache(UtxoDb& db) : db_(db), table_(random_key()) {}
 
-CoinsCache::CoinsCache(UtxoDb& db) : db_(db), entries_(0, Hasher{random_key()}) {}
-
-std::size_t CoinsCache::entry_bytes(const Entry& e) {
-  return kEntryOverhead + (e.coin ? e.coin->output.script_pubkey.capacity() : 0);
-}
-
-CoinsCache::Entry& CoinsCache::insert(const wire::OutPoint& outpoint, Entry entry) {
-  auto [it, inserted] = entries_.try_emplace(outpoint);
-  if (!inserted) memory_ -= entry_bytes(it->second);
-  it->second = std::move(entry);
-  memory_ += entry_bytes(it->second);
-  return it->second;
-}
-
-std::expected<const consensus::Coin*, std::string> CoinsCache::fetch(const wire::OutPoint& outpoint) {
-  if (auto it = entries_.find(outpoint); it != entries_.end()) {
-    ++lookups_.hits;
-    return it->second.coin ? &*it->second.coin : nullptr;
-  }
+std::expected<bool, std::string> CoinsCache::read(const wire::OutPoint& outpoint) {
   const auto started = std::chrono::steady_clock::now();
-  auto stored = db_.get(outpoint);
+  auto found = db_.get_record(outpoint, record_);
   ++lookups_.misses;
   lookups_.miss_time += std::chrono::steady_clock::now() - started;
-  if (!stored) return std::unexpected(stored.error());
-  if (!*stored) return nullptr; // misses are not cached: they would only fill memory
-  return &*insert(outpoint, Entry{std::move(**stored), false, false}).coin;
+  return found;
 }
 
-bool CoinsCache::warm(const wire::OutPoint& outpoint, consensus::Coin coin) {
-  if (entries_.contains(outpoint)) return false;
-  insert(outpoint, Entry{std::move(coin), false, false});
-  return true;
+std::expected<bool, std::string> CoinsCache::have(const wire::OutPoint& outpoint) {
+  if (const Entry* e = table_.find(outpoint)) {
+    ++lookups_.hits;
+    return !e->spent();
+  }
+  auto found = read(outpoint);
+  if (!found || !*found) return found;
+  if (auto coin = decode(outpoint, span_of(record_)); !coin) return std::unexpected(coin.error());
+  return true; // not cached: see the header
 }
 
-void CoinsCache::add(const wire::OutPoint& outpoint, consensus::Coin coin, bool possible_overwrite) {
-  auto it = entries_.find(outpoint);
+void CoinsCache::put(const wire::OutPoint& outpoint, ByteSpan record, bool possible_overwrite) {
+  auto [e, added] = table_.try_emplace(outpoint);
   // Fresh only if the database cannot have a coin here: a new outpoint, not overwriting, or one we
-  // know is absent there (fresh before).
-  const bool fresh = !possible_overwrite && (it == entries_.end() ? true : it->second.fresh);
-  insert(outpoint, Entry{std::move(coin), true, fresh});
+  // know is absent there (fresh before; a spent entry never is).
+  const bool fresh = !possible_overwrite && (added || e.fresh());
+  e.flags = static_cast<std::uint8_t>(Entry::kLive | Entry::kDirty | (fresh ? Entry::kFresh : 0));
+  table_.set_record(e, record);
+}
+
+void CoinsCache::add(const wire::OutPoint& outpoint, const wire::TxOut& output, int height, bool coinbase,
+                     bool possible_overwrite) {
+  scratch_.clear();
+  wire::Writer w(scratch_);
+  consensus::write_varint(w, static_cast<std::uint32_t>(height) * 2u + (coinbase ? 1u : 0u));
+  consensus::write_compressed_txout(w, output);
+  put(outpoint, scratch_, possible_overwrite);
+}
+
+void CoinsCache::warm_record(const wire::OutPoint& outpoint, ByteSpan record) {
+  auto [e, added] = table_.try_emplace(outpoint);
+  if (added) table_.set_record(e, record); // clean: the database holds the same
+}
+
+void CoinsCache::warm(const wire::OutPoint& outpoint, const consensus::Coin& coin) {
+  if (cached(outpoint)) return;
+  warm_record(outpoint, consensus::encode_coin(coin));
 }
 
 std::expected<std::optional<consensus::Coin>, std::string> CoinsCache::spend(const wire::OutPoint& outpoint) {
-  auto found = fetch(outpoint);
-  if (!found) return std::unexpected(found.error());
-  if (!*found) return std::optional<consensus::Coin>{};
-  auto it = entries_.find(outpoint);
-  memory_ -= entry_bytes(it->second);
-  consensus::Coin coin = std::move(*it->second.coin);
-  if (it->second.fresh) {
-    entries_.erase(it); // the database never saw it: nothing to delete there
-  } else {
-    it->second.coin.reset();
-    it->second.dirty = true;
-    memory_ += entry_bytes(it->second);
+  Entry* e = table_.find(outpoint);
+  if (!e) {
+    auto found = read(outpoint);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) return std::optional<consensus::Coin>{};
+    auto coin = decode(outpoint, span_of(record_));
+    if (!coin) return std::unexpected(coin.error());
+    // Read from disk, so its deletion must be written.
+    table_.try_emplace(outpoint).first.flags = Entry::kLive | Entry::kDirty | Entry::kSpent;
+    return std::optional<consensus::Coin>(std::move(*coin));
   }
-  return std::optional<consensus::Coin>(std::move(coin));
+  ++lookups_.hits;
+  if (e->spent()) return std::optional<consensus::Coin>{};
+  auto coin = decode(outpoint, e->record());
+  if (!coin) return std::unexpected(coin.error());
+  if (e->fresh()) {
+    table_.erase(*e); // the database never saw it: nothing to delete there
+  } else {
+    table_.set_record(*e, {});
+    e->flags = Entry::kLive | Entry::kDirty | Entry::kSpent;
+  }
+  return std::optional<consensus::Coin>(std::move(*coin));
 }
 
 std::size_t CoinsCache::dirty_count() const {
   std::size_t n = 0;
-  for (const auto& [outpoint, e] : entries_) n += e.dirty;
+  table_.for_each([&](const Entry& e) { n += e.dirty(); });
   return n;
 }
 
-std::expected<void, std::string> CoinsCache::flush(const Hash256& best_block, std::uint64_t chain_tx) {
-  std::vector<CoinChange> changes;
-  changes.reserve(dirty_count());
-  for (auto& [outpoint, e] : entries_) {
-    if (!e.dirty) continue;
-    changes.push_back(CoinChange{outpoint, std::move(e.coin)});
+std::expected<void, std::string> CoinsCache::flush(const Hash256& best_block, std::uint64_t chain_tx, Keep keep) {
+  UtxoDb::Batch batch;
+  table_.for_each([&](const Entry& e) {
+    if (!e.dirty()) return;
+    if (e.spent()) batch.erase(e.outpoint);
+    else batch.put(e.outpoint, e.record());
+  });
+  // The cache is untouched until the batch is durable: a failed write leaves it as it was.
+  if (auto written = db_.write(batch, best_block, chain_tx); !written) return written;
+  if (keep == Keep::nothing) {
+    table_.clear();
+    return {};
   }
-  if (auto written = db_.apply(changes, best_block, chain_tx); !written) {
-    // The batch did not happen: put the coins back so memory still matches what was connected.
-    for (auto& change : changes) entries_.at(change.outpoint).coin = std::move(change.coin);
-    return written;
-  }
-  entries_.clear();
-  memory_ = 0;
+  table_.for_each([&](Entry& e) {
+    if (e.spent()) table_.erase(e);
+    else e.flags = Entry::kLive; // what the database now holds
+  });
   return {};
 }
 

@@ -144,11 +144,11 @@ TEST_CASE("coin prefetcher: coins read ahead reach the cache only while the data
     CHECK(deliver_all() == coinbases.size() - 1);
     CHECK(prefetcher.stats().found == coinbases.size() - 1);
     CHECK(prefetcher.stats().stale == 1);
-    for (std::size_t i = 1; i < coinbases.size(); ++i) CHECK(cache.contains(coinbases[i]));
-    auto gone = cache.fetch(coinbases[0]);
+    for (std::size_t i = 1; i < coinbases.size(); ++i) CHECK(cache.cached(coinbases[i]));
+    auto gone = cache.have(coinbases[0]);
     REQUIRE(gone.has_value());
-    CHECK(*gone == nullptr);
-    for (std::size_t i = 1; i < coinbases.size(); ++i) REQUIRE(cache.fetch(coinbases[i]).value() != nullptr);
+    CHECK_FALSE(*gone);
+    for (std::size_t i = 1; i < coinbases.size(); ++i) REQUIRE(cache.have(coinbases[i]).value());
     CHECK(cache.lookups().misses == misses); // all answered from memory
   }
   SUBCASE("a new epoch before delivery: everything read is dropped") {
@@ -156,7 +156,7 @@ TEST_CASE("coin prefetcher: coins read ahead reach the cache only while the data
     prefetcher.new_epoch();
     CHECK(deliver_all() == 0);
     CHECK(prefetcher.stats().found == 0);
-    for (const auto& o : coinbases) CHECK_FALSE(cache.contains(o));
+    for (const auto& o : coinbases) CHECK_FALSE(cache.cached(o));
   }
   SUBCASE("outpoints the database lacks are counted, not cached") {
     prefetcher.request({{Hash256{}, 7}});

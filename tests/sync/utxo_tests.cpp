@@ -1,6 +1,6 @@
-// The UTXO database and the coins cache above it: coins and the best block move together, survive
-// a reopen, come back in Core's outpoint order; a cache's unflushed changes never reach the disk,
-// fresh coins spent before a flush never touch it, and a corrupt record is an error, not "spent".
+// The UTXO database: coins and the best block move together, survive a reopen, come back in Core's
+// outpoint order, and a corrupt record is an error, not "spent". The cache above it is in
+// coins_cache_tests.cpp.
 #include <doctest/doctest.h>
 
 #include "temp_dir.hpp"
@@ -10,7 +10,7 @@
 
 #include <leveldb/db.h>
 
-#include "sync/coins_cache.hpp"
+#include "sync/utxo_db.hpp"
 
 using namespace peregrine;
 using consensus::Coin;
@@ -115,60 +115,4 @@ TEST_CASE("UTXO database: another network's database is refused; a corrupt coin 
   REQUIRE_FALSE(got.has_value());
   CHECK(got.error().find("does not decode") != std::string::npos);
   CHECK_FALSE(db->for_each([](const wire::OutPoint&, const Coin&) {}).has_value());
-}
-
-TEST_CASE("coins cache: reads fill it, changes stay in memory until a flush writes them in one batch") {
-  TempDir dir;
-  auto db = open(dir);
-  REQUIRE(db->apply({{outpoint(1, 0), coin(5000)}, {outpoint(1, 1), coin(6000)}}, block_hash(1)).has_value());
-  {
-    sync::CoinsCache cache(*db);
-    const Coin* c = cache.fetch(outpoint(1, 0)).value();
-    REQUIRE(c != nullptr);
-    CHECK(c->output.value == 5000);
-    CHECK(cache.size() == 1);
-    CHECK(cache.fetch(outpoint(9, 9)).value() == nullptr);
-    CHECK(cache.size() == 1); // misses are not cached
-
-    auto spent = cache.spend(outpoint(1, 0)).value();
-    REQUIRE(spent.has_value());
-    CHECK(*spent == coin(5000));
-    CHECK(cache.fetch(outpoint(1, 0)).value() == nullptr);
-    CHECK_FALSE(cache.spend(outpoint(1, 0)).value().has_value());
-    cache.add(outpoint(3, 0), coin(8000));
-    CHECK(cache.dirty_count() == 2);
-    CHECK(cache.memory_usage() > 0);
-    // Dropped without a flush (a crash): the database still holds block 1's set.
-  }
-  CHECK(db->best_block() == block_hash(1));
-  CHECK(db->get(outpoint(1, 0)).value().has_value());
-  CHECK_FALSE(db->get(outpoint(3, 0)).value().has_value());
-
-  sync::CoinsCache cache(*db);
-  REQUIRE(cache.spend(outpoint(1, 0)).value().has_value());
-  cache.add(outpoint(3, 0), coin(8000));
-  REQUIRE(cache.flush(block_hash(2)).has_value());
-  CHECK(cache.size() == 0);
-  CHECK(cache.memory_usage() == 0);
-  CHECK(db->best_block() == block_hash(2));
-  CHECK_FALSE(db->get(outpoint(1, 0)).value().has_value());
-  CHECK(db->get(outpoint(3, 0)).value() == coin(8000));
-  CHECK(db->get(outpoint(1, 1)).value() == coin(6000));
-}
-
-TEST_CASE("coins cache: a coin created and spent between flushes never reaches the disk") {
-  TempDir dir;
-  auto db = open(dir);
-  sync::CoinsCache cache(*db);
-  cache.add(outpoint(4, 0), coin(1));
-  REQUIRE(cache.spend(outpoint(4, 0)).value().has_value());
-  CHECK(cache.size() == 0); // fresh: erased outright, nothing to delete on disk
-  CHECK(cache.memory_usage() == 0);
-  // A possible overwrite (Core's two duplicate coinbases) is not fresh: its spend must reach the disk.
-  REQUIRE(db->apply({{outpoint(5, 0), coin(2)}}, block_hash(1)).has_value());
-  cache.add(outpoint(5, 0), coin(3), true);
-  REQUIRE(cache.spend(outpoint(5, 0)).value().has_value());
-  CHECK(cache.dirty_count() == 1);
-  REQUIRE(cache.flush(block_hash(2)).has_value());
-  CHECK_FALSE(db->get(outpoint(5, 0)).value().has_value());
 }

@@ -1,5 +1,7 @@
 #include "allocation_tracker.hpp"
 
+#include <malloc.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -9,6 +11,18 @@ namespace {
 std::atomic<bool> g_tracking{false};
 std::atomic<std::size_t> g_total{0};
 std::atomic<std::size_t> g_largest{0};
+std::atomic<std::size_t> g_live{0}; // usable bytes of every block new handed out and delete did not take back
+
+void* noted(void* p) {
+  if (p) g_live += malloc_usable_size(p);
+  return p;
+}
+
+void release(void* p) {
+  if (!p) return;
+  g_live -= malloc_usable_size(p);
+  std::free(p);
+}
 
 void note(std::size_t size) {
   if (!g_tracking.load(std::memory_order_relaxed)) return;
@@ -22,23 +36,23 @@ void note(std::size_t size) {
 
 void* operator new(std::size_t size) {
   note(size);
-  if (void* p = std::malloc(size ? size : 1)) return p;
+  if (void* p = noted(std::malloc(size ? size : 1))) return p;
   throw std::bad_alloc();
 }
 void* operator new[](std::size_t size) { return ::operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept { release(p); }
+void operator delete[](void* p) noexcept { release(p); }
+void operator delete(void* p, std::size_t) noexcept { release(p); }
+void operator delete[](void* p, std::size_t) noexcept { release(p); }
 // The nothrow forms too (std::stable_sort's temporary buffer uses them): every new and delete
 // must come from the same allocator, or ASan reports a mismatch.
 void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
   note(size);
-  return std::malloc(size ? size : 1);
+  return noted(std::malloc(size ? size : 1));
 }
 void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return ::operator new(size, tag); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { release(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { release(p); }
 
 namespace peregrine::test {
 
@@ -50,5 +64,6 @@ AllocationScope::AllocationScope() {
 AllocationScope::~AllocationScope() { g_tracking = false; }
 std::size_t AllocationScope::total_bytes() const { return g_total; }
 std::size_t AllocationScope::largest() const { return g_largest; }
+std::size_t live_heap_bytes() { return g_live; }
 
 } // namespace peregrine::test

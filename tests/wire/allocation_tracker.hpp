@@ -13,4 +13,8 @@ public:
   std::size_t largest() const;     // the largest single request
 };
 
+// Usable bytes (malloc_usable_size) of every block operator new handed out and delete has not
+// taken back, in any scope and thread: what the program really holds through new.
+std::size_t live_heap_bytes();
+
 } // namespace peregrine::test
