@@ -14,13 +14,14 @@
 namespace peregrine::sync {
 
 std::expected<ChainStores, std::string> ChainStores::open(const std::filesystem::path& datadir,
-                                                          const consensus::ChainParams& params) {
+                                                          const consensus::ChainParams& params,
+                                                          std::size_t dbcache_bytes) {
   ChainStores s;
   auto headers = HeaderStore::open(datadir / "headers", params);
   if (!headers) return std::unexpected(headers.error());
   auto blocks = BlockStore::open(datadir / "blocks", params);
   if (!blocks) return std::unexpected(blocks.error());
-  auto utxo = UtxoDb::open(datadir / "chainstate", params);
+  auto utxo = UtxoDb::open(datadir / "chainstate", params, utxo_db_tuning(utxo_db_cache_bytes(dbcache_bytes)));
   if (!utxo) return std::unexpected(utxo.error());
   s.headers = std::move(*headers);
   s.blocks = std::move(*blocks);

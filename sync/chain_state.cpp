@@ -497,8 +497,9 @@ std::expected<void, std::string> ChainState::disconnect_tip() {
 }
 
 std::expected<void, std::string> ChainState::maybe_flush() {
-  // Over the budget the cache is emptied; a periodic flush keeps its coins warm.
-  if (cache_.memory_usage() > options_.dbcache_bytes) return flush(CoinsCache::Keep::nothing);
+  // Over the budget (dbcache, less what the database's own caches take) the cache is emptied; a
+  // periodic flush keeps its coins warm.
+  if (cache_.memory_usage() + utxo_.cache_bytes() > options_.dbcache_bytes) return flush(CoinsCache::Keep::nothing);
   if (std::chrono::steady_clock::now() - last_flush_ > options_.flush_interval || prune_due())
     return flush(CoinsCache::Keep::clean);
   return {};

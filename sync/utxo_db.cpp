@@ -43,6 +43,21 @@ std::string describe(const wire::OutPoint& o) { return fmt::format("{}:{}", o.tx
 
 } // namespace
 
+std::size_t utxo_db_cache_bytes(std::size_t dbcache_bytes) {
+  constexpr std::size_t kMax = std::size_t{8} << 20;
+  return std::min({dbcache_bytes / 2, dbcache_bytes / 4 + kMax, kMax});
+}
+
+LevelDbTuning utxo_db_tuning(std::size_t cache_bytes) {
+  LevelDbTuning t;
+  t.block_cache_bytes = std::max<std::size_t>(cache_bytes / 2, 64 << 10);
+  t.write_buffer_bytes = std::max<std::size_t>(cache_bytes / 4, 64 << 10); // LevelDB's floor
+  t.max_file_bytes = std::size_t{32} << 20;
+  t.bloom_bits_per_key = 10;
+  t.compress = false;
+  return t;
+}
+
 UtxoDb::UtxoDb(LevelDb db, std::filesystem::path dir) : db_(std::move(db)), dir_(std::move(dir)) {}
 UtxoDb::~UtxoDb() = default;
 
@@ -51,6 +66,7 @@ UtxoDb::open(const std::filesystem::path& dir, const consensus::ChainParams& par
   auto db = open_leveldb(dir, "UTXO database", params, kFormatVersion, tuning);
   if (!db) return std::unexpected(db.error());
   std::unique_ptr<UtxoDb> utxo(new UtxoDb(std::move(*db), dir));
+  utxo->cache_bytes_ = tuning.block_cache_bytes + 2 * tuning.write_buffer_bytes;
   std::string best;
   leveldb::Status status = utxo->db_.db->Get(leveldb::ReadOptions(), kBestBlockKey, &best);
   if (status.ok()) {

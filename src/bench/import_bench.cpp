@@ -138,7 +138,7 @@ std::expected<RunResult, std::string> import_once(const ImportBenchOptions& o,
                                                   const fs::path& datadir) {
   RunResult result;
   {
-    auto stores = sync::ChainStores::open(datadir, params);
+    auto stores = sync::ChainStores::open(datadir, params, o.dbcache_bytes);
     if (!stores) return std::unexpected(stores.error());
     util::Logger log(util::Logger::null_sink()); // invalid blocks are reported from invalid_blocks()
     sync::HeaderTree tree(params);

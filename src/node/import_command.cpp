@@ -90,7 +90,7 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
   for (const auto& p : args.positional()) files.emplace_back(p);
   if (files.empty()) return usage(ctx, UsageError{"no block files: give FILE... or --reindex"});
 
-  auto stores = sync::ChainStores::open(ctx.datadir, params);
+  auto stores = sync::ChainStores::open(ctx.datadir, params, options.dbcache_bytes);
   if (!stores) return fail(ctx, stores.error());
   util::Logger log;
   sync::HeaderTree tree(params);

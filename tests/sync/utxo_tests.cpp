@@ -116,3 +116,20 @@ TEST_CASE("UTXO database: another network's database is refused; a corrupt coin 
   CHECK(got.error().find("does not decode") != std::string::npos);
   CHECK_FALSE(db->for_each([](const wire::OutPoint&, const Coin&) {}).has_value());
 }
+
+TEST_CASE("UTXO database: LevelDB's share of dbcache is Core's, and the rest goes to the coins cache") {
+  constexpr std::size_t MiB = std::size_t{1} << 20;
+  CHECK(sync::utxo_db_cache_bytes(450 * MiB) == 8 * MiB);
+  CHECK(sync::utxo_db_cache_bytes(16 * MiB) == 8 * MiB);
+  CHECK(sync::utxo_db_cache_bytes(10 * MiB) == 5 * MiB);
+  CHECK(sync::utxo_db_cache_bytes(0) == 0);
+  const auto t = sync::utxo_db_tuning(8 * MiB);
+  CHECK(t.block_cache_bytes == 4 * MiB);
+  CHECK(t.write_buffer_bytes == 2 * MiB);
+  CHECK(t.bloom_bits_per_key == 10);
+  CHECK_FALSE(t.compress);
+  TempDir dir;
+  auto db = sync::UtxoDb::open(dir.path, regtest(), t);
+  REQUIRE(db.has_value());
+  CHECK((*db)->cache_bytes() == 8 * MiB); // block cache and two write buffers
+}
