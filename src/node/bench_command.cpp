@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "bench/addrbook_bench.hpp"
+#include "bench/coins_bench.hpp"
 #include "bench/decode_bench.hpp"
 #include "bench/generate_bench.hpp"
 #include "bench/header_tree_bench.hpp"
@@ -60,6 +61,20 @@ int run_import_bench_command(const Context& ctx, const ParsedArgs& args, double 
   return bench::run_import_bench(ctx.out, ctx.err, o) ? kExitOk : kExitFailure;
 }
 
+// `bench coins`: scratch databases go under --datadir if given, else the system's temporary folder.
+int run_coins_bench_command(const Context& ctx, const ParsedArgs& args, double seconds) {
+  constexpr std::string_view kName = "peregrine bench coins";
+  if (args.positional().size() > 1) return command_misused(ctx, kName, "takes no files");
+  auto coins = parse_uint_option(args, "coins", 1'000'000, 1'000, 100'000'000);
+  if (!coins) return command_misused(ctx, kName, coins.error().message);
+  bench::CoinsBenchOptions o;
+  o.coins = static_cast<std::size_t>(*coins);
+  o.seconds = seconds;
+  o.json = args.has("json");
+  o.scratch = args.has("datadir") ? ctx.datadir : std::filesystem::temp_directory_path();
+  return bench::run_coins_bench(ctx.out, ctx.err, o) ? kExitOk : kExitFailure;
+}
+
 } // namespace
 
 std::vector<OptionSpec> bench_options() {
@@ -70,6 +85,7 @@ std::vector<OptionSpec> bench_options() {
        "verify: threads of the parallel run; import: script-check threads; generate: threads of the "
        "second run (default: one per core)"},
       {"runs", ArgKind::value, "N", "import: runs, each into a fresh temporary datadir (default 3)"},
+      {"coins", ArgKind::value, "N", "coins: size of the coin set (default 1,000,000)"},
       {"dbcache", ArgKind::value, "MIB", "import: coins cache size in MiB (default 450)"},
       {"assumevalid", ArgKind::value, "0|HASH",
        "import: skip scripts of ancestors of HASH (default 0: check every script)"},
@@ -160,9 +176,10 @@ int run_bench_command(const Context& ctx, const ParsedArgs& args) {
                                         static_cast<double>(*seconds), args.has("json"));
     return ok ? kExitOk : kExitFailure;
   }
+  if (name == "coins") return run_coins_bench_command(ctx, args, static_cast<double>(*seconds));
   ctx.err << fmt::format(
       "peregrine bench: unknown benchmark '{}' (available: decode, verify, p2p, addrbook, headers, "
-      "header-tree, import, generate)\n",
+      "header-tree, import, generate, coins)\n",
       name);
   return kExitUsage;
 }

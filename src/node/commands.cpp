@@ -45,7 +45,7 @@ const std::vector<Command>& commands() {
       {"utxo-stats", "", "print statistics of the UTXO set in the datadir", {}, 0, 0, run_utxo_stats_command},
       {"bench", "NAME [FILE...]",
        "run a benchmark and print its figures (NAME: decode [BLOCK], verify [BLOCK SPENT], "
-       "p2p [BLOCK], addrbook, headers [FILE], header-tree, import [FILE], generate)",
+       "p2p [BLOCK], addrbook, headers [FILE], header-tree, import [FILE], generate, coins)",
        bench_options(), 1, 3, run_bench_command},
       {"decode", "FILE", "decode a raw block, blk*.dat file, raw transaction or framed P2P messages (binary or hex) into JSON lines",
        decode_options(), 1, 1, run_decode_command},
