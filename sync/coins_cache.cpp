@@ -1,6 +1,9 @@
 #include "sync/coins_cache.hpp"
 
+#include <algorithm>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -112,12 +115,23 @@ std::size_t CoinsCache::dirty_count() const {
 }
 
 std::expected<void, std::string> CoinsCache::flush(const Hash256& best_block, std::uint64_t chain_tx, Keep keep) {
-  UtxoDb::Batch batch;
+  // In key order: LevelDB inserts the batch into a skip list, and a key next to the last one
+  // inserted finds its place in memory the last search warmed (random order: a cache miss per
+  // level, several times slower). The txid's first 8 bytes order nearly every key.
+  std::vector<std::pair<std::uint64_t, const Entry*>> dirty;
   table_.for_each([&](const Entry& e) {
     if (!e.dirty()) return;
-    if (e.spent()) batch.erase(e.outpoint);
-    else batch.put(e.outpoint, e.record());
+    std::uint64_t prefix = 0;
+    for (int i = 0; i < 8; ++i) prefix = (prefix << 8) | e.outpoint.txid.bytes[i];
+    dirty.emplace_back(prefix, &e);
   });
+  std::sort(dirty.begin(), dirty.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  UtxoDb::Batch batch;
+  for (const auto& [prefix, e] : dirty) {
+    if (e->spent()) batch.erase(e->outpoint);
+    else batch.put(e->outpoint, e->record());
+  }
+  dirty = {};
   // The cache is untouched until the batch is durable: a failed write leaves it as it was.
   if (auto written = db_.write(batch, best_block, chain_tx); !written) return written;
   if (keep == Keep::nothing) {
