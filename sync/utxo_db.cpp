@@ -15,6 +15,7 @@ namespace {
 
 constexpr char kBestBlockKey[] = "B";
 constexpr char kChainTxKey[] = "T"; // 8 bytes, little endian
+constexpr char kNudgeKey[] = "N";   // never present: deleted to make LevelDB rotate its write buffer
 constexpr char kCoinPrefix = 'C';
 constexpr std::uint32_t kFormatVersion = 1;
 
@@ -130,6 +131,13 @@ std::expected<void, std::string> UtxoDb::write(Batch& changes, const Hash256& be
   options.sync = true;
   leveldb::Status status = db_.db->Write(options, &batch);
   changes.batch_ = std::make_unique<leveldb::WriteBatch>(); // its memory goes now, not with the caller's
+  if (!status.ok()) return std::unexpected(fmt::format("cannot write the UTXO database: {}", status.ToString()));
+  // LevelDB moves a full write buffer to disk only when the next write comes, and the whole batch
+  // went into the one buffer: hundreds of MiB after a large flush, kept until the next flush. A
+  // write of nothing now hands it to the background compaction, which frees it.
+  leveldb::WriteBatch nudge;
+  nudge.Delete(kNudgeKey);
+  status = db_.db->Write(leveldb::WriteOptions(), &nudge);
   if (!status.ok()) return std::unexpected(fmt::format("cannot write the UTXO database: {}", status.ToString()));
   best_block_ = best_block;
   chain_tx_ = chain_tx;
