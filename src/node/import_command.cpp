@@ -1,5 +1,6 @@
 #include "node/import_command.hpp"
 
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
