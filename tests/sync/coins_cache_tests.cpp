@@ -34,12 +34,7 @@ wire::OutPoint outpoint(std::uint32_t tag, std::uint32_t index) {
 Bytes script_of(std::size_t size, std::uint8_t fill) { return Bytes(size, fill); }
 
 Coin coin(std::int64_t value, Bytes script, int height = 7, bool coinbase = false) {
-  Coin c;
-  c.output.value = value;
-  c.output.script_pubkey = std::move(script);
-  c.height = height;
-  c.coinbase = coinbase;
-  return c;
+  return Coin{{value, std::move(script)}, height, coinbase};
 }
 
 // P2PKH: one of the compressed script kinds, 21 bytes in the record.
