@@ -177,6 +177,8 @@ void BlockSync::handle_block(peer::PeerId id, wire::BlockMessage& message) {
 void BlockSync::sync_with_chain() {
   if (!fatal_.empty()) return;
   chain_.notification_handled();
+  // Invalidations first: the snapshot taken after them names every block they do.
+  const auto failed = chain_.take_invalidations();
   const ChainSnapshot chain = chain_.snapshot();
   if (!chain.fatal.empty()) {
     fatal_ = chain.fatal;
@@ -184,7 +186,7 @@ void BlockSync::sync_with_chain() {
     return;
   }
   // Blocks the chain found invalid: the tree's shape is this thread's to change.
-  if (auto failed = chain_.take_invalidations(); !failed.empty()) {
+  if (!failed.empty()) {
     for (const HeaderEntry* entry : failed) {
       auto changed = tree_.invalidate(*entry);
       if (store_)

@@ -16,8 +16,10 @@ ChainWorker::ChainWorker(ChainState& chain, const HeaderTree& tree, Mode mode, s
     : chain_(chain), tree_(tree), mode_(mode), notify_(std::move(notify)), tip_(&chain.tip()) {
   if (mode_ == Mode::thread) {
     chain_.defer_invalidation = [this](const HeaderEntry& entry) {
+      // With the snapshot's list, so that an owner who takes the invalidation finds its reason.
       std::lock_guard lock(mutex_);
       invalidations_.push_back(&entry);
+      snapshot_.invalid = chain_.invalid_blocks();
     };
   }
   publish();
