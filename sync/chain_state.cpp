@@ -28,11 +28,6 @@ bool is_bip30_repeat(const Hash256& hash) {
   return std::find(std::begin(repeats), std::end(repeats), hash) != std::end(repeats);
 }
 
-// Outputs no one can spend never enter the UTXO set (Core's IsUnspendable).
-bool unspendable(const Bytes& script) {
-  return script.size() > 10'000 || (!script.empty() && script[0] == 0x6a);
-}
-
 // Core: assumevalid skips scripts only of blocks this far (in work) behind the best header.
 constexpr std::int64_t kAssumeValidMinimumLead = 60 * 60 * 24 * 7 * 2;
 // Flushes of at least this many cache entries are logged.
@@ -73,6 +68,7 @@ std::expected<void, std::string> ChainState::init() {
   if (utxo_.best_block().is_zero()) {
     tip_ = &tree_.genesis();
     chain_tx_ = 1;
+    if (const auto& unfinished = utxo_.unfinished_flush()) return replay_flush(*unfinished);
     return {};
   }
   const HeaderEntry* entry = tree_.find(utxo_.best_block());
@@ -82,6 +78,7 @@ std::expected<void, std::string> ChainState::init() {
                                        utxo_.best_block().to_hex(), entry ? "marks invalid" : "does not know"));
   tip_ = entry;
   chain_tx_ = utxo_.chain_tx();
+  if (const auto& unfinished = utxo_.unfinished_flush()) return replay_flush(*unfinished);
   return {};
 }
 
@@ -331,7 +328,7 @@ std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
       }
     }
     for (std::uint32_t i = 0; i < tx.outputs.size(); ++i) {
-      if (unspendable(tx.outputs[i].script_pubkey)) continue;
+      if (consensus::is_unspendable(tx.outputs[i].script_pubkey)) continue;
       cache_.add({txids[t], i}, tx.outputs[i], height, coinbase, coinbase);
     }
     ++applied;
@@ -454,25 +451,35 @@ void ChainState::emit_trace() {
   last_trace_.reset();
 }
 
+std::expected<BlockUndo, std::string> ChainState::read_undo(const HeaderEntry& entry) const {
+  if (!entry.prev || !entry.have_undo()) return std::unexpected(fmt::format("no undo data for {} (pruned?)", where(entry)));
+  auto raw = blocks_.read_undo(BlockPos{entry.undo_pos().file, entry.undo_pos().offset}, *entry.prev->hash);
+  if (!raw) return std::unexpected(raw.error());
+  auto undo = decode_undo(*raw);
+  if (!undo) return std::unexpected(fmt::format("undo data of {} does not decode", where(entry)));
+  return std::move(*undo);
+}
+
 std::expected<void, std::string> ChainState::unapply(const wire::Block& block, const BlockUndo& undo,
-                                                     std::size_t tx_count) {
+                                                     std::size_t tx_count, bool replay) {
   std::size_t undo_index = 0;
   for (std::size_t t = 0; t < tx_count; ++t) undo_index += !block.txs[t].is_coinbase();
   for (std::size_t t = tx_count; t-- > 0;) {
     const auto& tx = block.txs[t];
     const Hash256 txid = wire::txid(tx);
     for (std::uint32_t i = static_cast<std::uint32_t>(tx.outputs.size()); i-- > 0;) {
-      if (unspendable(tx.outputs[i].script_pubkey)) continue;
+      if (consensus::is_unspendable(tx.outputs[i].script_pubkey)) continue;
       auto removed = cache_.spend({txid, i});
       if (!removed) return std::unexpected(removed.error());
-      if (!*removed)
+      if (!*removed && !replay)
         return std::unexpected(fmt::format("UTXO set inconsistent: output {}:{} to disconnect is missing", txid.to_hex(), i));
     }
     if (tx.is_coinbase()) continue;
     const auto& spent = undo.txs.at(--undo_index);
     if (spent.size() != tx.inputs.size())
       return std::unexpected(fmt::format("undo data of transaction {} does not match it", txid.to_hex()));
-    for (std::size_t k = tx.inputs.size(); k-- > 0;) cache_.add(tx.inputs[k].prevout, spent[k]);
+    // In a replay the database may hold the coin already: it must be written over, not taken as new.
+    for (std::size_t k = tx.inputs.size(); k-- > 0;) cache_.add(tx.inputs[k].prevout, spent[k], replay);
   }
   return {};
 }
@@ -480,13 +487,10 @@ std::expected<void, std::string> ChainState::unapply(const wire::Block& block, c
 std::expected<void, std::string> ChainState::disconnect_tip() {
   const HeaderEntry& entry = *tip_;
   if (!entry.prev) return std::unexpected("cannot disconnect the genesis block");
-  if (!entry.have_undo()) return std::unexpected(fmt::format("no undo data for {} (pruned?)", where(entry)));
   auto block = read_block(entry);
   if (!block) return std::unexpected(block.error());
-  auto raw_undo = blocks_.read_undo(BlockPos{entry.undo_pos().file, entry.undo_pos().offset}, *entry.prev->hash);
-  if (!raw_undo) return std::unexpected(raw_undo.error());
-  auto undo = decode_undo(*raw_undo);
-  if (!undo) return std::unexpected(fmt::format("undo data of {} does not decode", where(entry)));
+  auto undo = read_undo(entry);
+  if (!undo) return std::unexpected(undo.error());
   if (auto u = unapply(*block, *undo, block->txs.size()); !u) return u;
   prefetcher_.new_epoch(); // the coins it restored may differ from what a read under way saw
   tip_ = entry.prev;
@@ -499,7 +503,7 @@ std::expected<void, std::string> ChainState::disconnect_tip() {
 std::expected<void, std::string> ChainState::maybe_flush() {
   // Over the budget (dbcache, less what the database's own caches take) the cache is emptied; a
   // periodic flush keeps its coins warm.
-  if (cache_.memory_usage() + utxo_.cache_bytes() > options_.dbcache_bytes) return flush(CoinsCache::Keep::nothing);
+  if (cache_.peak_usage() + utxo_.cache_bytes() > options_.dbcache_bytes) return flush(CoinsCache::Keep::nothing);
   if (std::chrono::steady_clock::now() - last_flush_ > options_.flush_interval || prune_due())
     return flush(CoinsCache::Keep::clean);
   return {};

@@ -183,8 +183,17 @@ private:
   bool prune_due() const;
   std::expected<void, std::string> prune();
   std::expected<void, std::string> disconnect_tip();
-  // Reverses the first tx_count transactions of block (outputs removed, spent coins restored).
-  std::expected<void, std::string> unapply(const wire::Block& block, const BlockUndo& undo, std::size_t tx_count);
+  // Reverses the first tx_count transactions of block (outputs removed, spent coins restored). In a
+  // replay (below) an output may be gone already and a restored coin may be in the database.
+  std::expected<void, std::string> unapply(const wire::Block& block, const BlockUndo& undo, std::size_t tx_count,
+                                           bool replay = false);
+  std::expected<BlockUndo, std::string> read_undo(const HeaderEntry& entry) const;
+  // The database was left in the middle of a flush in parts (sync/chain_replay.cpp): every coin is
+  // as one of the two blocks has it. Rolls back the old block's branch to where the two meet and
+  // forward to the new block, overwriting whatever each coin holds, then flushes.
+  std::expected<void, std::string> replay_flush(const UtxoDb::UnfinishedFlush& unfinished);
+  // Applies a connected block's coins again, whatever the database holds of them (replay_flush).
+  void reapply(const wire::Block& block, int height);
   std::expected<wire::Block, std::string> read_block(const HeaderEntry& entry) const;
   void mark_invalid(const HeaderEntry& entry, std::string reason);
   bool skip_scripts(const HeaderEntry& entry) const;

@@ -71,6 +71,15 @@ public:
       if (const Entry& e = at(i); e.flags & Entry::kLive) visit(e);
   }
 
+  // Every entry in use with its number (stable until the entry is erased), for callers that keep a
+  // compact list of entries; entry(number) finds it again.
+  template <class Visit>
+  void for_each_numbered(Visit&& visit) const {
+    for (std::uint32_t i = 0; i < used_; ++i)
+      if (const Entry& e = at(i); e.flags & Entry::kLive) visit(i, e);
+  }
+  Entry& entry(std::uint32_t number) { return at(number); }
+
   std::size_t size() const { return size_; }
   // Bytes allocated: entry chunks, the index, records out of line.
   std::size_t memory_usage() const;

@@ -34,7 +34,7 @@ ByteSpan span_of(const std::string& s) { return {reinterpret_cast<const std::uin
 
 // Txids are chosen by whoever makes transactions: the table's hash is salted (SipHash-2-4 with a
 // random key), so no one can aim coins at one bucket.
-CoinsCache::CoinsCache(UtxoDb& db) : db_(db), table_(random_key()) {}
+CoinsCache::CoinsCache(UtxoDb& db, std::size_t part_bytes) : db_(db), part_bytes_(part_bytes), table_(random_key()) {}
 
 std::expected<bool, std::string> CoinsCache::read(const wire::OutPoint& outpoint) {
   const auto started = std::chrono::steady_clock::now();
@@ -118,22 +118,38 @@ std::expected<void, std::string> CoinsCache::flush(const Hash256& best_block, st
   // In key order: LevelDB inserts the batch into a skip list, and a key next to the last one
   // inserted finds its place in memory the last search warmed (random order: a cache miss per
   // level, several times slower). The txid's first 8 bytes order nearly every key.
-  std::vector<std::pair<std::uint64_t, const Entry*>> dirty;
-  table_.for_each([&](const Entry& e) {
+  // Each dirty entry as its txid's first 4 bytes (which order nearly every key) above its number:
+  // 8 bytes an entry (kFlushBytesPerEntry), so the list costs little next to the cache.
+  std::vector<std::uint64_t> dirty;
+  table_.for_each_numbered([&](std::uint32_t number, const Entry& e) {
     if (!e.dirty()) return;
     std::uint64_t prefix = 0;
-    for (int i = 0; i < 8; ++i) prefix = (prefix << 8) | e.outpoint.txid.bytes[i];
-    dirty.emplace_back(prefix, &e);
+    for (int i = 0; i < 4; ++i) prefix = (prefix << 8) | e.outpoint.txid.bytes[i];
+    dirty.push_back(prefix << 32 | number);
   });
-  std::sort(dirty.begin(), dirty.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(dirty.begin(), dirty.end());
+  // Up to part_bytes_ in one atomic batch; beyond, in parts of that size (see UtxoDb), so the
+  // batch and LevelDB's write buffer stay small whatever the cache holds. The cache is untouched
+  // until everything is durable: a failed write leaves it as it was.
   UtxoDb::Batch batch;
-  for (const auto& [prefix, e] : dirty) {
+  bool in_parts = false;
+  for (const std::uint64_t item : dirty) {
+    const Entry* e = &table_.entry(static_cast<std::uint32_t>(item));
     if (e->spent()) batch.erase(e->outpoint);
     else batch.put(e->outpoint, e->record());
+    if (batch.bytes() < part_bytes_) continue;
+    if (!in_parts)
+      if (auto begun = db_.begin_flush(best_block); !begun) return begun;
+    in_parts = true;
+    if (auto written = db_.write_part(batch); !written) return written;
   }
   dirty = {};
-  // The cache is untouched until the batch is durable: a failed write leaves it as it was.
-  if (auto written = db_.write(batch, best_block, chain_tx); !written) return written;
+  if (in_parts) {
+    if (auto written = db_.write_part(batch); !written) return written;
+    if (auto finished = db_.finish_flush(best_block, chain_tx); !finished) return finished;
+  } else if (auto written = db_.write(batch, best_block, chain_tx); !written) {
+    return written;
+  }
   if (keep == Keep::nothing) {
     table_.clear();
     return {};

@@ -21,7 +21,8 @@ namespace peregrine::sync {
 
 class CoinsCache {
 public:
-  explicit CoinsCache(UtxoDb& db);
+  // A flush over part_bytes is written in parts of that size (Core's -dbbatchsize, 16 MiB).
+  explicit CoinsCache(UtxoDb& db, std::size_t part_bytes = std::size_t{16} << 20);
 
   // Whether an unspent coin is at this outpoint (the cache, then the database); an error if the
   // database cannot be read or holds a record that does not decode. A coin found on disk is not
@@ -60,6 +61,9 @@ public:
   std::size_t dirty_count() const;
   // Bytes allocated for the cache (table, index, long records), as the allocator counts them.
   std::size_t memory_usage() const { return table_.memory_usage(); }
+  // What the cache takes at its peak, when a flush orders its entries by key: what --dbcache bounds.
+  std::size_t peak_usage() const { return memory_usage() + kFlushBytesPerEntry * size(); }
+  static constexpr std::size_t kFlushBytesPerEntry = 8;
 
   // Lookups since construction, for the bottleneck report: answered from memory, or read from disk.
   struct Lookups {
@@ -76,6 +80,7 @@ private:
   void put(const wire::OutPoint& outpoint, ByteSpan record, bool possible_overwrite);
 
   UtxoDb& db_;
+  std::size_t part_bytes_;
   CoinTable table_;
   Lookups lookups_;
   Bytes scratch_;      // encoding a coin

@@ -7,6 +7,8 @@
 #include <leveldb/db.h>
 #include <leveldb/filter_policy.h>
 
+#include "sync/leveldb_env.hpp"
+
 namespace peregrine::sync {
 
 LevelDb::LevelDb() = default;
@@ -37,7 +39,7 @@ std::expected<LevelDb, std::string> open_leveldb(const std::filesystem::path& di
   if (tuning.write_buffer_bytes != 0) options.write_buffer_size = tuning.write_buffer_bytes;
   if (tuning.max_file_bytes != 0) options.max_file_size = tuning.max_file_bytes;
   if (!tuning.compress) options.compression = leveldb::kNoCompression;
-  if (tuning.env) options.env = tuning.env;
+  options.env = tuning.env ? tuning.env : pread_env();
   leveldb::DB* raw = nullptr;
   leveldb::Status status = leveldb::DB::Open(options, dir.string(), &raw);
   if (!status.ok()) return std::unexpected(fmt::format("cannot open the {} {}: {}", what, dir.string(), status.ToString()));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 #include <leveldb/db.h>
@@ -16,6 +17,7 @@ namespace {
 constexpr char kBestBlockKey[] = "B";
 constexpr char kChainTxKey[] = "T"; // 8 bytes, little endian
 constexpr char kNudgeKey[] = "N";   // never present: deleted to make LevelDB rotate its write buffer
+constexpr char kFlushKey[] = "H";   // a flush in parts under way: the block it moves to, then the one it came from
 constexpr char kCoinPrefix = 'C';
 constexpr std::uint32_t kFormatVersion = 1;
 
@@ -79,6 +81,17 @@ UtxoDb::open(const std::filesystem::path& dir, const consensus::ChainParams& par
   std::string chain_tx;
   if (utxo->db_.db->Get(leveldb::ReadOptions(), kChainTxKey, &chain_tx).ok() && chain_tx.size() == 8)
     for (int i = 7; i >= 0; --i) utxo->chain_tx_ = (utxo->chain_tx_ << 8) | static_cast<std::uint8_t>(chain_tx[i]);
+  std::string flush;
+  status = utxo->db_.db->Get(leveldb::ReadOptions(), kFlushKey, &flush);
+  if (status.ok()) {
+    if (flush.size() != 64) return std::unexpected(fmt::format("UTXO database {}: flush marker of {} bytes, expected 64", dir.string(), flush.size()));
+    UnfinishedFlush u;
+    std::memcpy(u.to.bytes.data(), flush.data(), 32);
+    std::memcpy(u.from.bytes.data(), flush.data() + 32, 32);
+    utxo->unfinished_ = u;
+  } else if (!status.IsNotFound()) {
+    return std::unexpected(fmt::format("cannot read the UTXO database: {}", status.ToString()));
+  }
   return utxo;
 }
 
@@ -120,28 +133,61 @@ std::expected<void, std::string> UtxoDb::apply(const std::vector<CoinChange>& ch
   return write(batch, best_block, chain_tx);
 }
 
+std::expected<void, std::string> UtxoDb::commit(leveldb::WriteBatch& batch, bool durable) {
+  leveldb::WriteOptions options;
+  options.sync = durable;
+  leveldb::Status status = db_.db->Write(options, &batch);
+  batch.Clear();
+  if (!status.ok()) return std::unexpected(fmt::format("cannot write the UTXO database: {}", status.ToString()));
+  return {};
+}
+
 std::expected<void, std::string> UtxoDb::write(Batch& changes, const Hash256& best_block, std::uint64_t chain_tx) {
-  leveldb::WriteBatch& batch = *changes.batch_;
+  // The coins and the new best block in one batch: atomic.
+  return finish_flush(best_block, chain_tx, std::exchange(changes.batch_, std::make_unique<leveldb::WriteBatch>()));
+}
+
+std::expected<void, std::string> UtxoDb::begin_flush(const Hash256& to) {
+  if (unfinished_ && unfinished_->to == to) return {};
+  leveldb::WriteBatch batch;
+  char value[64];
+  std::memcpy(value, to.bytes.data(), 32);
+  std::memcpy(value + 32, best_block_.bytes.data(), 32);
+  batch.Put(kFlushKey, leveldb::Slice(value, 64));
+  if (auto done = commit(batch, true); !done) return done;
+  unfinished_ = UnfinishedFlush{to, best_block_};
+  return {};
+}
+
+std::expected<void, std::string> UtxoDb::write_part(Batch& part) {
+  std::unique_ptr<leveldb::WriteBatch> batch = std::exchange(part.batch_, std::make_unique<leveldb::WriteBatch>());
+  return commit(*batch, false);
+}
+
+std::expected<void, std::string> UtxoDb::finish_flush(const Hash256& best_block, std::uint64_t chain_tx) {
+  return finish_flush(best_block, chain_tx, std::make_unique<leveldb::WriteBatch>());
+}
+
+std::expected<void, std::string> UtxoDb::finish_flush(const Hash256& best_block, std::uint64_t chain_tx,
+                                                      std::unique_ptr<leveldb::WriteBatch> coins) {
+  leveldb::WriteBatch& batch = *coins;
   batch.Put(kBestBlockKey, leveldb::Slice(reinterpret_cast<const char*>(best_block.bytes.data()), 32));
   char count[8];
   for (int i = 0; i < 8; ++i) count[i] = static_cast<char>(chain_tx >> (8 * i));
   if (chain_tx != 0) batch.Put(kChainTxKey, leveldb::Slice(count, 8));
   else batch.Delete(kChainTxKey);
-  leveldb::WriteOptions options;
-  options.sync = true;
-  leveldb::Status status = db_.db->Write(options, &batch);
-  changes.batch_ = std::make_unique<leveldb::WriteBatch>(); // its memory goes now, not with the caller's
-  if (!status.ok()) return std::unexpected(fmt::format("cannot write the UTXO database: {}", status.ToString()));
-  // LevelDB moves a full write buffer to disk only when the next write comes, and the whole batch
-  // went into the one buffer: hundreds of MiB after a large flush, kept until the next flush. A
-  // write of nothing now hands it to the background compaction, which frees it.
-  leveldb::WriteBatch nudge;
-  nudge.Delete(kNudgeKey);
-  status = db_.db->Write(leveldb::WriteOptions(), &nudge);
-  if (!status.ok()) return std::unexpected(fmt::format("cannot write the UTXO database: {}", status.ToString()));
+  batch.Delete(kFlushKey);
+  if (auto done = commit(batch, true); !done) return done; // fsyncs LevelDB's log: every part before it too
+  coins.reset(); // its memory goes now, not with the caller's
   best_block_ = best_block;
   chain_tx_ = chain_tx;
-  return {};
+  unfinished_.reset();
+  // LevelDB moves a full write buffer to disk only when the next write comes: after a large flush
+  // it would hold it until the next one. A write of nothing now hands it to the background
+  // compaction, which frees it.
+  leveldb::WriteBatch nudge;
+  nudge.Delete(kNudgeKey);
+  return commit(nudge, false);
 }
 
 std::expected<void, std::string>

@@ -1,8 +1,14 @@
 #pragma once
 // The UTXO set on disk: LevelDB in DATADIR/chainstate, one record per unspent output (Core's
-// compact Coin encoding) keyed by outpoint, and the best-block marker. Coins and marker change
-// only together, in one fsynced batch: after a crash the database is the UTXO set of exactly the
-// block it names.
+// compact Coin encoding) keyed by outpoint, and the best-block marker.
+//
+// A flush that fits one batch moves coins and marker together, fsynced: after a crash the database
+// is the UTXO set of exactly the block it names. A larger flush goes in parts, as Core's does, so
+// that neither the batch nor LevelDB's write buffer has to hold all of it: first a durable marker
+// naming the block the coins move to and the block they come from, then the parts, then the new
+// best block with the marker erased. A crash in between leaves every coin as one of the two blocks
+// has it; unfinished_flush() then names both, and the chain state replays the blocks between them
+// (rolling back the one's branch and forward along the other's) before anything else.
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -85,6 +91,20 @@ public:
   // The batch and the new best block, atomically and durably; the batch is spent either way.
   std::expected<void, std::string> write(Batch& batch, const Hash256& best_block, std::uint64_t chain_tx = 0);
 
+  // A flush in parts: begin_flush marks the database as moving to `to` from its best block (a
+  // marker already there for the same `to`, from a replay, is kept), write_part writes one part
+  // (not fsynced: LevelDB's log keeps what a crash leaves a prefix), finish_flush writes the new
+  // best block and erases the marker, durably. Each batch is spent either way.
+  std::expected<void, std::string> begin_flush(const Hash256& to);
+  std::expected<void, std::string> write_part(Batch& batch);
+  std::expected<void, std::string> finish_flush(const Hash256& best_block, std::uint64_t chain_tx = 0);
+  struct UnfinishedFlush {
+    Hash256 to;
+    Hash256 from; // zero: the database held no block's set yet
+  };
+  // Set when the database was left in the middle of a flush in parts.
+  const std::optional<UnfinishedFlush>& unfinished_flush() const { return unfinished_; }
+
   // Every coin in key order, as Core's database cursor: txid bytes as stored, then the index's
   // VARINT bytes (not numeric order across VARINT lengths; utxo_stats sorts each txid's coins).
   std::expected<void, std::string>
@@ -98,9 +118,14 @@ private:
   UtxoDb(LevelDb db, std::filesystem::path dir);
   LevelDb db_;
   std::filesystem::path dir_;
+  std::expected<void, std::string> commit(leveldb::WriteBatch& batch, bool durable);
+  // The new best block (and the flush marker's erasure) added to coins, written durably.
+  std::expected<void, std::string> finish_flush(const Hash256& best_block, std::uint64_t chain_tx,
+                                                std::unique_ptr<leveldb::WriteBatch> coins);
   Hash256 best_block_;
   std::uint64_t chain_tx_ = 0;
   std::size_t cache_bytes_ = 0;
+  std::optional<UnfinishedFlush> unfinished_;
 };
 
 } // namespace peregrine::sync

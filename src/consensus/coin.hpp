@@ -55,6 +55,10 @@ void read_compressed_script(wire::Reader& r, Bytes& script);
 void write_compressed_txout(wire::Writer& w, const wire::TxOut& out);
 void read_compressed_txout(wire::Reader& r, wire::TxOut& out);
 
+// Outputs no one can spend never enter the UTXO set (Core's IsUnspendable): OP_RETURN scripts and
+// scripts over MAX_SCRIPT_SIZE.
+inline bool is_unspendable(ByteSpan script) { return script.size() > 10'000 || (!script.empty() && script[0] == 0x6a); }
+
 // ---- The coin ----
 struct Coin {
   wire::TxOut output;

@@ -234,3 +234,61 @@ TEST_CASE("chain state: the shared regtest chain (segwit spends) connects with e
   CHECK(node.chain->tip().height == count - 1);
   CHECK(node.chain->stats().inputs > 0);
 }
+
+namespace {
+
+// As a flush in parts cut short leaves it: the database marked as moving from its block to `to`,
+// and every other changed coin (by key order) already as `to` has it.
+void cut_flush_short(Node& node, const UtxoMap& from, const UtxoMap& to, const Hash256& to_hash) {
+  node.close();
+  auto db = std::move(sync::UtxoDb::open(node.dir / "chainstate", node.params).value());
+  REQUIRE(db->begin_flush(to_hash).has_value());
+  sync::UtxoDb::Batch part;
+  std::size_t changed = 0;
+  for (const auto& [outpoint, coin] : to) {
+    auto it = from.find(outpoint);
+    if (it != from.end() && it->second == coin) continue;
+    if (changed++ % 2 == 0) part.put(outpoint, consensus::encode_coin(coin));
+  }
+  for (const auto& [outpoint, coin] : from)
+    if (!to.contains(outpoint) && changed++ % 2 == 0) part.erase(outpoint);
+  REQUIRE(changed > 4);
+  REQUIRE(db->write_part(part).has_value());
+  db.reset(); // the crash: no finish_flush
+}
+
+} // namespace
+
+TEST_CASE("chain state: a flush in parts cut short is replayed to the set of the block it moved to") {
+  SUBCASE("along one branch") {
+    Builder b = spending_chain(); // 112
+    const UtxoMap at_112 = b.expected;
+    for (int h = 3; h < 23; ++h) b.add({spend_tx(b.coinbase_of(h + 10), b.coinbase_value(h + 10), 300, 2)}, 300);
+    Node node;
+    node.feed(std::vector<wire::Block>(b.blocks.begin(), b.blocks.begin() + 112));
+    REQUIRE(node.utxo_set() == at_112); // flushed: the database is at 112
+    node.feed(std::vector<wire::Block>(b.blocks.begin() + 112, b.blocks.end()));
+    REQUIRE(node.chain->tip().height == 132); // connected, not flushed
+    cut_flush_short(node, at_112, b.expected, wire::block_hash(b.tip()));
+    node.open(); // replays
+    CHECK(node.chain->tip().height == 132);
+    CHECK(node.utxo->unfinished_flush() == std::nullopt);
+    CHECK(node.utxo_set() == b.expected);
+  }
+  SUBCASE("from a branch that lost to another") {
+    Builder x = spending_chain(); // 112
+    Builder y = Builder::fork(x, 110, 5);
+    for (int h = 3; h < 6; ++h) x.add({spend_tx(x.coinbase_of(h), x.coinbase_value(h), 100)}, 100);
+    for (int h = 4; h < 11; ++h) y.add({spend_tx(y.coinbase_of(h), y.coinbase_value(h), 200, 2)}, 200);
+    REQUIRE(y.height() > x.height());
+    Node node;
+    node.feed(x.blocks);
+    REQUIRE(node.utxo_set() == x.expected); // flushed at x's tip (115)
+    node.feed(std::vector<wire::Block>(y.blocks.begin() + 110, y.blocks.end())); // reorg to y's 117
+    REQUIRE(*node.chain->tip().hash == wire::block_hash(y.tip()));
+    cut_flush_short(node, x.expected, y.expected, wire::block_hash(y.tip()));
+    node.open(); // rolls x's blocks back, y's forward
+    CHECK(*node.chain->tip().hash == wire::block_hash(y.tip()));
+    CHECK(node.utxo_set() == y.expected);
+  }
+}

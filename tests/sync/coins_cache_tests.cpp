@@ -57,6 +57,7 @@ class FailingEnv : public leveldb::EnvWrapper {
 public:
   FailingEnv() : EnvWrapper(leveldb::Env::Default()) {}
   bool failing = false;
+  int appends_left = -1; // >= 0: appends succeed this many more times, then fail
 
   leveldb::Status NewWritableFile(const std::string& name, leveldb::WritableFile** result) override {
     return wrap(target()->NewWritableFile(name, result), result);
@@ -68,9 +69,12 @@ public:
 private:
   class File : public leveldb::WritableFile {
   public:
-    File(leveldb::WritableFile* file, const bool& failing) : file_(file), failing_(failing) {}
+    File(leveldb::WritableFile* file, const bool& failing, int& appends_left)
+        : file_(file), failing_(failing), appends_left_(appends_left) {}
     leveldb::Status Append(const leveldb::Slice& data) override {
-      return failing_ ? leveldb::Status::IOError("injected failure") : file_->Append(data);
+      if (appends_left_ == 0 || failing_) return leveldb::Status::IOError("injected failure");
+      if (appends_left_ > 0) --appends_left_;
+      return file_->Append(data);
     }
     leveldb::Status Close() override { return file_->Close(); }
     leveldb::Status Flush() override { return file_->Flush(); }
@@ -79,9 +83,10 @@ private:
   private:
     std::unique_ptr<leveldb::WritableFile> file_;
     const bool& failing_;
+    int& appends_left_;
   };
   leveldb::Status wrap(leveldb::Status status, leveldb::WritableFile** result) {
-    if (status.ok()) *result = new File(*result, failing);
+    if (status.ok()) *result = new File(*result, failing, appends_left);
     return status;
   }
 };
@@ -342,4 +347,47 @@ TEST_CASE("coin table: memory_usage() follows the allocator as it grows, reuses 
   CHECK(table.size() == 0);
   CHECK(table.memory_usage() == empty);
   CHECK(test::live_heap_bytes() <= live_before + 1024);
+}
+
+TEST_CASE("coins cache: a flush larger than a part goes in parts and ends like one batch") {
+  Fixture f;
+  sync::CoinsCache cache(*f.db, 4096); // parts of 4 KiB: a few dozen coins each
+  for (std::uint8_t t = 1; t <= 200; ++t)
+    for (std::uint32_t i = 0; i < 5; ++i) cache.add(outpoint(t, i), p2pkh(t));
+  REQUIRE(cache.flush(block_hash(7), 0, Keep::clean).has_value());
+  CHECK(f.db->best_block() == block_hash(7));
+  CHECK_FALSE(f.db->unfinished_flush().has_value());
+  for (std::uint8_t t = 1; t <= 200; ++t) CHECK(f.on_disk(outpoint(t, 4)) == p2pkh(t));
+  // Spends in parts too; a reopened database has no marker left.
+  for (std::uint8_t t = 1; t <= 200; t += 2) REQUIRE(cache.spend(outpoint(t, 0)).value().has_value());
+  REQUIRE(cache.flush(block_hash(8), 0, Keep::nothing).has_value());
+  f.db.reset();
+  f.db = f.open();
+  CHECK(f.db->best_block() == block_hash(8));
+  CHECK_FALSE(f.db->unfinished_flush().has_value());
+  CHECK_FALSE(f.on_disk(outpoint(1, 0)).has_value());
+  CHECK(f.on_disk(outpoint(2, 0)) == p2pkh(2));
+}
+
+TEST_CASE("coins cache: a flush in parts cut short leaves the marker naming the block it moved to") {
+  FailingEnv env;
+  Fixture f;
+  f.db.reset();
+  f.db = f.open(&env);
+  REQUIRE(f.db->apply({{outpoint(1, 0), p2pkh(10)}}, block_hash(1)).has_value());
+  sync::CoinsCache cache(*f.db, 4096);
+  for (std::uint8_t t = 2; t <= 200; ++t) cache.add(outpoint(t, 0), p2pkh(t));
+  env.appends_left = 6; // the marker and two parts reach the log (two appends a record), then the disk fails
+  REQUIRE_FALSE(cache.flush(block_hash(2), 0, Keep::nothing).has_value());
+  f.db.reset();
+  env.appends_left = -1;
+  f.db = f.open();
+  REQUIRE(f.db->unfinished_flush().has_value());
+  CHECK(f.db->unfinished_flush()->to == block_hash(2));
+  CHECK(f.db->unfinished_flush()->from == block_hash(1));
+  CHECK(f.db->best_block() == block_hash(1)); // the chain state replays from here (chain_replay.cpp)
+  std::size_t written = 0;
+  for (std::uint8_t t = 2; t <= 200; ++t) written += f.on_disk(outpoint(t, 0)).has_value();
+  CHECK(written > 0);
+  CHECK(written < 199);
 }
