@@ -15,6 +15,7 @@
 #include "wire/messages/cmpctblock.hpp"
 #include "wire/messages/feefilter.hpp"
 #include "wire/messages/getaddr.hpp"
+#include "wire/messages/getblocks.hpp"
 #include "wire/messages/getblocktxn.hpp"
 #include "wire/messages/getdata.hpp"
 #include "wire/messages/getheaders.hpp"
@@ -39,7 +40,7 @@ using Message = std::variant<VersionMessage, VerackMessage, PingMessage, PongMes
                              NotFoundMessage, BlockMessage, SendHeadersMessage, SendCmpctMessage,
                              CmpctBlockMessage, GetBlockTxnMessage, BlockTxnMessage,
                              FeeFilterMessage, AddrMessage, AddrV2Message, SendAddrV2Message,
-                             GetAddrMessage, WtxidRelayMessage>;
+                             GetAddrMessage, WtxidRelayMessage, GetBlocksMessage>;
 
 namespace detail {
 template <class V>

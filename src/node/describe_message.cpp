@@ -64,7 +64,8 @@ struct Summarize {
   }
   json::Value operator()(const wire::PingMessage& m) const { return nonce(m.nonce); }
   json::Value operator()(const wire::PongMessage& m) const { return nonce(m.nonce); }
-  json::Value operator()(const wire::GetHeadersMessage& m) const {
+  // getheaders and getblocks
+  json::Value operator()(const wire::LocatorRequest& m) const {
     json::Value v = json::Value::object();
     v.set("version", static_cast<uint64_t>(m.version));
     v.set("locator", hash_list(m.locator));

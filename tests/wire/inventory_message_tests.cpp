@@ -1,4 +1,4 @@
-// inv, getdata, notfound, getheaders, headers and block.
+// inv, getdata, notfound, getheaders, getblocks, headers and block.
 #include <doctest/doctest.h>
 
 #include <variant>
@@ -156,6 +156,25 @@ TEST_CASE("getheaders: round trip, 101 locator hashes accepted, 102 rejected") {
   CHECK(err.offset == 4);
 }
 
+TEST_CASE("getblocks: getheaders' layout under its own command and field names") {
+  GetBlocksMessage m;
+  m.version = 70016;
+  for (std::uint32_t i = 0; i < 30; ++i) m.locator.push_back(numbered_hash(i));
+  m.hash_stop = numbered_hash(12345);
+  Bytes payload = check_round_trip(m);
+  CHECK(payload.size() == 4 + 1 + 30 * 32 + 32);
+  GetHeadersMessage same;
+  static_cast<LocatorRequest&>(same) = m;
+  CHECK(encode_payload(Message{same}) == payload);
+  check_truncations("getblocks", payload);
+
+  m.locator.resize(kMaxLocatorHashes + 1, numbered_hash(7));
+  DecodeError err = decode_error("getblocks", encode_payload(Message{m}));
+  CHECK(err.code == DecodeErrc::count_too_large);
+  CHECK(err.field == "getblocks.count");
+  CHECK(err.offset == 4);
+}
+
 TEST_CASE("headers: round trip, 2,000 accepted, 2,001 rejected") {
   HeadersMessage m;
   for (std::uint32_t i = 0; i < 3; ++i) m.headers.push_back(numbered_header(i));
@@ -233,4 +252,12 @@ TEST_CASE("block: a real segwit block decodes through the message layer and re-e
   for (std::size_t n : {std::size_t{0}, std::size_t{79}, std::size_t{80}, std::size_t{150}}) {
     CHECK(decode_error("block", ByteSpan(raw).first(n)).code == DecodeErrc::truncated);
   }
+}
+
+TEST_CASE("block: a message carrying its raw bytes is sent as those bytes, undecoded") {
+  Bytes raw = test::load_shared("p2p/block426884.raw");
+  BlockMessage stored; // as the block server sends a stored block: no decoded block at all
+  stored.raw = raw;
+  CHECK(encode_payload(Message{stored}) == raw);
+  CHECK(decode_ok<BlockMessage>(encode_payload(Message{stored})).block.txs.size() > 1);
 }

@@ -267,6 +267,7 @@ TEST_CASE("a forged count with nothing behind it allocates nothing large") {
       {"addr", hex("fde803")},         // 1,000 entries
       {"addrv2", hex("fde803")},
       {"getheaders", hex("0000000065")}, // 101 hashes
+      {"getblocks", hex("0000000065")},
       {"blocktxn", with_prefix(hash, hex("fe00000002"))},    // 2^25 transactions
       {"getblocktxn", with_prefix(hash, hex("fe00000100"))}, // 65,536 indexes
       {"block", with_prefix(Bytes(80, 0), hex("fe00000002"))},
