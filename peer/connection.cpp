@@ -228,6 +228,7 @@ asio::awaitable<void> Connection::write_loop() {
       stats_.last_send = Clock::now();
     }
     ++stats_.messages_sent;
+    if (open_ && callbacks_.on_sent) callbacks_.on_sent(bytes.size());
   }
 }
 

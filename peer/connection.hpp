@@ -51,6 +51,7 @@ public:
     std::function<void(const std::string& command)> on_unknown_command;
     std::function<void(Offence offence, const std::string& detail)> on_offence;
     std::function<void(const std::string& reason)> on_closed; // once, after both loops end
+    std::function<void(std::size_t bytes)> on_sent;           // a whole frame was written
   };
 
   Connection(tcp::socket socket, wire::Magic magic, ConnectionLimits limits, Bandwidth& global,

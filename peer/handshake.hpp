@@ -26,7 +26,9 @@ inline constexpr std::uint64_t kNodeNetworkLimited = 1024;
 
 // What we announce about ourselves.
 struct LocalVersion {
-  std::uint64_t services = kNodeWitness; // we do not serve the full chain (yet)
+  // Core's: the whole chain (NODE_NETWORK) and at least the last 288 blocks (NODE_NETWORK_LIMITED);
+  // a pruned node drops NODE_NETWORK.
+  std::uint64_t services = kNodeNetwork | kNodeWitness | kNodeNetworkLimited;
   std::string user_agent = "/Peregrine:0.1.0/";
   std::int32_t start_height = 0;
   bool relay = false; // no mempool: no transaction announcements, please

@@ -61,9 +61,9 @@ struct Peer {
   std::deque<std::pair<wire::Message, std::size_t>> inbox;
   std::size_t inbox_bytes = 0;
   bool queued_for_dispatch = false;
+  bool messages_held = false; // the layer above asked to wait (hold_messages)
 
   // What the peer asked of us.
-  bool wants_headers_announcements = false; // sendheaders
   std::optional<wire::SendCmpctMessage> compact_blocks;
   std::int64_t fee_filter = 0;
 

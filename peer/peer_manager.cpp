@@ -124,6 +124,10 @@ void PeerManager::attach_connection(Peer& peer, tcp::socket socket) {
     if (Peer* p = find(id)) punish(*p, offence, detail);
   };
   callbacks.on_closed = [this, id](const std::string& reason) { on_connection_closed(id, reason); };
+  callbacks.on_sent = [this, id](std::size_t bytes) {
+    const Peer* p = find(id);
+    if (handler_ && p && p->is_ready()) handler_->on_peer_sent(id, bytes, p->connection->send_queue_bytes());
+  };
 
   Bandwidth own{rate_limit(config_.peer_max_upload_kbps, now),
                 rate_limit(config_.peer_max_download_kbps, now)};
@@ -150,8 +154,12 @@ void PeerManager::attach_connection(Peer& peer, tcp::socket socket) {
 }
 
 void PeerManager::queue(Peer& peer, const wire::Message& message) {
+  queue_frame(peer, {wire::encode_message(config_.magic, message), priority_of(wire::command_of(message))});
+}
+
+void PeerManager::queue_frame(Peer& peer, OutgoingFrame frame) {
   if (!peer.connection || !peer.connection->is_open()) return;
-  peer.connection->send(message);
+  peer.connection->send_frame(std::move(frame));
   std::size_t queued = peer.connection->send_queue_bytes();
   if (queued > config_.limits.send_queue_hard) {
     close_peer(peer, fmt::format("send queue over {} bytes", config_.limits.send_queue_hard));
@@ -163,6 +171,15 @@ void PeerManager::queue(Peer& peer, const wire::Message& message) {
 
 void PeerManager::send(PeerId id, const wire::Message& message) {
   if (Peer* peer = find(id); peer && peer->state.is_open()) queue(*peer, message);
+}
+
+void PeerManager::send_frame(PeerId id, Bytes frame) {
+  if (Peer* peer = find(id); peer && peer->state.is_open()) queue_frame(*peer, {std::move(frame), Priority::chain});
+}
+
+std::size_t PeerManager::send_queue_bytes(PeerId id) const {
+  const Peer* peer = find(id);
+  return peer && peer->connection ? peer->connection->send_queue_bytes() : 0;
 }
 
 void PeerManager::close_peer(Peer& peer, const std::string& reason) {

@@ -127,6 +127,9 @@ public:
   void misbehaving(PeerId peer, Offence offence, const std::string& detail) override;
   // Stalling or slow, as judged by block download; or recovered.
   void set_degraded(PeerId peer, bool degraded, const std::string& reason) override;
+  void send_frame(PeerId peer, Bytes frame) override;
+  std::size_t send_queue_bytes(PeerId peer) const override;
+  void hold_messages(PeerId peer, bool hold) override;
   void add_node(const std::string& target);
 
   std::vector<PeerSnapshot> snapshot() const;
@@ -162,6 +165,7 @@ private:
   void send_queued_addresses(Peer& peer);
   void punish(Peer& peer, Offence offence, const std::string& detail);
   void queue(Peer& peer, const wire::Message& message);
+  void queue_frame(Peer& peer, OutgoingFrame frame);
 
   // outbound (outbound.cpp)
   void start_outbound();

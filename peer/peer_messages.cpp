@@ -16,11 +16,22 @@ void PeerManager::on_message(PeerId id, wire::Message message, std::size_t wire_
   peer->inbox.emplace_back(std::move(message), wire_bytes);
   peer->inbox_bytes += wire_bytes;
   if (peer->inbox_bytes > config_.limits.inbox_bytes) peer->connection->pause_reading();
-  if (!peer->queued_for_dispatch) {
+  if (!peer->queued_for_dispatch && !peer->messages_held) {
     peer->queued_for_dispatch = true;
     ready_.push_back(id);
   }
   schedule_dispatch();
+}
+
+void PeerManager::hold_messages(PeerId id, bool hold) {
+  Peer* peer = find(id);
+  if (!peer || peer->messages_held == hold) return;
+  peer->messages_held = hold;
+  if (!hold && !peer->inbox.empty() && !peer->queued_for_dispatch) {
+    peer->queued_for_dispatch = true;
+    ready_.push_back(id);
+    schedule_dispatch();
+  }
 }
 
 void PeerManager::schedule_dispatch() {
@@ -36,8 +47,8 @@ void PeerManager::dispatch_some() {
     PeerId id = ready_.front();
     ready_.pop_front();
     Peer* peer = find(id);
-    if (!peer || peer->inbox.empty()) {
-      if (peer) peer->queued_for_dispatch = false;
+    if (!peer || peer->inbox.empty() || peer->messages_held) {
+      if (peer) peer->queued_for_dispatch = false; // hold_messages(false) queues it again
       continue;
     }
     auto [message, bytes] = std::move(peer->inbox.front());
@@ -50,7 +61,7 @@ void PeerManager::dispatch_some() {
         peer->inbox_bytes <= config_.limits.inbox_bytes / 2) {
       peer->connection->resume_reading();
     }
-    if (peer->inbox.empty()) {
+    if (peer->inbox.empty() || peer->messages_held) {
       peer->queued_for_dispatch = false;
     } else {
       ready_.push_back(id);
@@ -75,8 +86,6 @@ void PeerManager::handle(Peer& peer, wire::Message&& message) {
              std::holds_alternative<wire::AddrV2Message>(message) ||
              std::holds_alternative<wire::GetAddrMessage>(message)) {
     handle_addresses(peer, message);
-  } else if (std::holds_alternative<wire::SendHeadersMessage>(message)) {
-    peer.wants_headers_announcements = true;
   } else if (const auto* c = std::get_if<wire::SendCmpctMessage>(&message)) {
     peer.compact_blocks = *c;
   } else if (const auto* f = std::get_if<wire::FeeFilterMessage>(&message)) {

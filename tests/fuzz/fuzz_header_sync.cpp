@@ -20,6 +20,9 @@ struct NullPeers final : peer::PeerControl {
   void disconnect(peer::PeerId, const std::string&) override {}
   void misbehaving(peer::PeerId, peer::Offence, const std::string&) override {}
   void set_degraded(peer::PeerId, bool, const std::string&) override {}
+  void send_frame(peer::PeerId, Bytes) override {}
+  std::size_t send_queue_bytes(peer::PeerId) const override { return 0; }
+  void hold_messages(peer::PeerId, bool) override {}
 };
 
 struct Input {

@@ -45,7 +45,7 @@ TEST_CASE("outbound: our version first, then wtxidrelay, sendaddrv2, verack; aft
   CHECK(ours.version == 70016);
   CHECK(ours.relay == false);
   CHECK(ours.nonce == 0xabcdef);
-  CHECK(ours.services == kNodeWitness);
+  CHECK(ours.services == (kNodeNetwork | kNodeWitness | kNodeNetworkLimited));
   CHECK(h.start(1'000'000).empty()); // only once
 
   auto on_version = h.on_message(their_version(), 1'000'000);

@@ -72,11 +72,43 @@ TEST_CASE("after the handshake: pings are answered, other messages go to the han
   raw.send_message(wire::SendHeadersMessage{});
   raw.send_message(wire::InvMessage{});
   auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (std::chrono::steady_clock::now() < deadline && node.handler().commands().size() < 2) {
+  while (std::chrono::steady_clock::now() < deadline && node.handler().commands().size() < 3) {
     std::this_thread::sleep_for(10ms);
   }
-  // sendheaders is the manager's own business; getheaders and inv are the sync layer's.
-  CHECK(node.handler().commands() == std::vector<std::string>{"getheaders", "inv"});
+  // ping is the manager's own business; getheaders, sendheaders (announcements are the sync
+  // layer's) and inv are the sync layer's.
+  CHECK(node.handler().commands() == std::vector<std::string>{"getheaders", "sendheaders", "inv"});
+}
+
+TEST_CASE("held messages wait until released; pre-framed messages go out and are reported sent") {
+  TestNode node;
+  RawPeer raw(node.port());
+  REQUIRE(raw.handshake());
+  REQUIRE(node.wait_for_ready_peers(1));
+  const peer::PeerId id = node.snapshot().at(0).id;
+  const std::size_t before = node.handler().commands().size();
+
+  node.call([&](peer::PeerManager& m) { m.hold_messages(id, true); return 0; });
+  raw.send_message(wire::InvMessage{});
+  raw.send_message(wire::PingMessage{0x77}); // held too: the manager's own messages wait as well
+  std::this_thread::sleep_for(300ms);
+  CHECK(node.handler().commands().size() == before);
+
+  node.call([&](peer::PeerManager& m) { m.hold_messages(id, false); return 0; });
+  CHECK(eventually([&] { return node.handler().commands().size() == before + 1; }));
+  auto pong = raw.expect<wire::PongMessage>();
+  REQUIRE(pong.has_value());
+  CHECK(pong->nonce == 0x77);
+
+  const std::size_t sent_before = node.handler().sent_bytes();
+  Bytes frame = wire::encode_message(kRegtestMagic, wire::Message{wire::PingMessage{0x99}});
+  const std::size_t frame_size = frame.size();
+  node.call([&](peer::PeerManager& m) { m.send_frame(id, std::move(frame)); return 0; });
+  auto ping = raw.expect<wire::PingMessage>();
+  REQUIRE(ping.has_value());
+  CHECK(ping->nonce == 0x99);
+  CHECK(eventually([&] { return node.handler().sent_bytes() >= sent_before + frame_size; }));
+  CHECK(node.call([&](peer::PeerManager& m) { return m.send_queue_bytes(id); }) == 0);
 }
 
 TEST_CASE("a --connect target that refuses is retried with growing backoff") {

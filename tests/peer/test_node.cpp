@@ -84,7 +84,6 @@ peer::PeerManagerConfig test_config() {
   c.timeouts.reconnect_max = 2s;
   c.limits.connection.frame_timeout = 1500ms;
   c.timeouts.addr_send_interval = 100ms;
-  c.local.services = peer::kNodeNetwork | peer::kNodeWitness; // so test nodes can sync from each other
   return c;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Test support for the peer layer: a PeerManager running on its own io thread (TestNode), a raw
 // blocking socket that speaks or abuses the protocol (RawPeer), and log capture.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -41,7 +42,9 @@ public:
   void on_peer_ready(const peer::PeerInfo& info) override;
   void on_peer_message(peer::PeerId id, wire::Message&& message) override;
   void on_peer_closed(peer::PeerId id) override;
+  void on_peer_sent(peer::PeerId, std::size_t bytes, std::size_t) override { sent_bytes_ += bytes; }
   std::vector<std::string> commands() const;
+  std::size_t sent_bytes() const { return sent_bytes_; }
   std::vector<wire::Message> messages() const;
   std::size_t ready_count() const;
   std::size_t closed_count() const;
@@ -51,6 +54,7 @@ private:
   std::vector<wire::Message> messages_;
   std::size_t ready_ = 0;
   std::size_t closed_ = 0;
+  std::atomic<std::size_t> sent_bytes_ = 0;
 };
 
 // Polls p until it holds or the timeout passes; returns its last answer.
@@ -111,6 +115,9 @@ private:
     void disconnect(peer::PeerId id, const std::string& why) override { manager->disconnect(id, why); }
     void misbehaving(peer::PeerId id, peer::Offence o, const std::string& d) override { manager->misbehaving(id, o, d); }
     void set_degraded(peer::PeerId id, bool on, const std::string& why) override { manager->set_degraded(id, on, why); }
+    void send_frame(peer::PeerId id, Bytes frame) override { manager->send_frame(id, std::move(frame)); }
+    std::size_t send_queue_bytes(peer::PeerId id) const override { return manager->send_queue_bytes(id); }
+    void hold_messages(peer::PeerId id, bool hold) override { manager->hold_messages(id, hold); }
   } control_;
   std::unique_ptr<peer::MessageHandler> layer_;
   std::unique_ptr<peer::PeerManager> manager_;

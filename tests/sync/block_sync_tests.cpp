@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "block_builder.hpp"
+#include "recording_peers.hpp"
 #include "crypto/sha256.hpp"
 #include "peer/handshake.hpp"
 #include "peer/offence.hpp"
@@ -109,51 +110,6 @@ void add_witness_commitment(wire::Block& block) {
   block.txs[0].outputs.push_back({0, script});
   seal(block);
 }
-
-// The peer manager as block sync sees it: everything asked of it, in order.
-struct RecordingPeers final : peer::PeerControl {
-  struct Scored {
-    peer::PeerId peer;
-    peer::Offence offence;
-    std::string detail;
-  };
-  std::vector<std::pair<peer::PeerId, wire::Message>> sent;
-  std::vector<Scored> offences;
-  std::vector<std::pair<peer::PeerId, std::string>> disconnects;
-  std::vector<std::tuple<peer::PeerId, bool, std::string>> degraded;
-  std::function<void(peer::PeerId, const wire::Message&)> observe;
-
-  void send(peer::PeerId id, const wire::Message& m) override {
-    if (observe) observe(id, m);
-    sent.emplace_back(id, m);
-  }
-  void disconnect(peer::PeerId id, const std::string& reason) override { disconnects.emplace_back(id, reason); }
-  void misbehaving(peer::PeerId id, peer::Offence o, const std::string& detail) override {
-    offences.push_back({id, o, detail});
-  }
-  void set_degraded(peer::PeerId id, bool d, const std::string& reason) override { degraded.emplace_back(id, d, reason); }
-
-  std::vector<wire::GetDataMessage> getdata(peer::PeerId id) const {
-    std::vector<wire::GetDataMessage> out;
-    for (const auto& [to, m] : sent)
-      if (const auto* g = std::get_if<wire::GetDataMessage>(&m); g && to == id) out.push_back(*g);
-    return out;
-  }
-  // Every block hash asked of the peer, in order.
-  std::vector<Hash256> asked(peer::PeerId id) const {
-    std::vector<Hash256> out;
-    for (const auto& g : getdata(id))
-      for (const auto& item : g.items) out.push_back(item.hash);
-    return out;
-  }
-  int count(peer::PeerId id, peer::Offence o) const {
-    return static_cast<int>(std::count_if(offences.begin(), offences.end(),
-                                          [&](const Scored& x) { return x.peer == id && x.offence == o; }));
-  }
-  bool disconnected(peer::PeerId id) const {
-    return std::any_of(disconnects.begin(), disconnects.end(), [&](const auto& d) { return d.first == id; });
-  }
-};
 
 enum class Serve { honest, withhold, notfound };
 
