@@ -1,5 +1,6 @@
 #include "sync/header_sync.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include <fmt/format.h>
@@ -11,8 +12,6 @@ namespace peregrine::sync {
 namespace {
 
 constexpr std::string_view kLog = "headers";
-// A best header this recent means we are near the tip: every peer is then asked for its headers.
-constexpr std::int64_t kNearTipSeconds = 24 * 60 * 60;
 // Unconnecting headers messages in a row before they count against the peer: an honest peer's
 // announcements do not connect while we are still behind, but our getheaders answer then does.
 constexpr int kMaxUnconnecting = 10;
@@ -24,12 +23,17 @@ HeaderSync::HeaderSync(HeaderTree& tree, HeaderStore* store, peer::PeerControl& 
     : tree_(tree), store_(store), peers_(peers), log_(log), config_(std::move(config)) {
   if (!config_.unix_now) config_.unix_now = util::unix_time;
   if (config_.salt == 0) config_.salt = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
-  caught_up_ = tree_.best().time > config_.unix_now() - kNearTipSeconds;
+  caught_up_ = tree_.best().time > config_.unix_now() - config_.max_tip_age;
 }
 
 const HeaderEntry* HeaderSync::best_known(peer::PeerId id) const {
   auto it = sync_peers_.find(id);
   return it == sync_peers_.end() ? nullptr : it->second.best_known;
+}
+
+const HeaderEntry* HeaderSync::best_sent(peer::PeerId id) const {
+  auto it = sync_peers_.find(id);
+  return it == sync_peers_.end() ? nullptr : it->second.best_sent;
 }
 
 bool HeaderSync::awaiting_headers(std::chrono::milliseconds grace) const {
@@ -87,7 +91,12 @@ void HeaderSync::tick() {
     p.timed_out = true;
     p.awaiting = false;
     sync_peer_.reset();
-    peers_.disconnect(p.info.id, "header sync timeout");
+    // As Core: a stalling sync peer is dropped only when an outbound peer can take over; a node
+    // with inbound peers only (serving, with nowhere to connect) keeps them.
+    const bool replaceable = std::any_of(sync_peers_.begin(), sync_peers_.end(), [](const auto& other) {
+      return other.second.info.type != peer::ConnectionType::inbound && !other.second.timed_out;
+    });
+    if (replaceable) peers_.disconnect(p.info.id, "header sync timeout");
   }
   choose_sync_peer();
 }
@@ -280,11 +289,14 @@ void HeaderSync::serve_headers(PeerSync& peer, const wire::GetHeadersMessage& re
   if (!caught_up_) return; // as Bitcoin Core: no headers from a node still in initial sync
   wire::HeadersMessage answer;
   const HeaderEntry* e = &tree_.find_fork(request.locator);
+  const HeaderEntry* last = &tree_.best();
   for (int h = e->height + 1; h <= tree_.best_height() && answer.headers.size() < wire::kMaxHeadersResults; ++h) {
-    const HeaderEntry* next = tree_.at_height(h);
-    answer.headers.push_back(next->header());
-    if (*next->hash == request.hash_stop) break;
+    last = tree_.at_height(h);
+    answer.headers.push_back(last->header());
+    if (*last->hash == request.hash_stop) break;
   }
+  // What the peer has now, for block announcements (Core's pindexBestHeaderSent).
+  peer.best_sent = last;
   peers_.send(peer.info.id, answer);
 }
 

@@ -27,6 +27,9 @@ struct HeaderSyncConfig {
   std::function<std::chrono::steady_clock::time_point()> now = [] { return std::chrono::steady_clock::now(); };
   std::function<std::int64_t()> unix_now; // default: the system clock
   std::uint64_t salt = 0;                 // presync commitments; 0: random
+  // A best header this recent means we are near the tip (Core's -maxtipage): every peer is then
+  // asked for its headers and getheaders from peers are answered.
+  std::int64_t max_tip_age = 24 * 60 * 60;
 };
 
 class HeaderSync final : public peer::MessageHandler {
@@ -47,8 +50,10 @@ public:
   // Some peer has left a getheaders unanswered for less than `grace` (longer counts as "nothing
   // new": not every node answers an up-to-date locator).
   bool awaiting_headers(std::chrono::milliseconds grace) const;
-  // The most-work header a peer is known to have (null if none yet).
+  // The most-work header a peer is known to have (null if none yet), and the last header we sent it
+  // in answer to getheaders (null if none).
   const HeaderEntry* best_known(peer::PeerId id) const;
+  const HeaderEntry* best_sent(peer::PeerId id) const;
   std::size_t presync_memory() const;
 
   // Called whenever the best header changes (block download listens here).
@@ -58,6 +63,7 @@ private:
   struct PeerSync {
     peer::PeerInfo info;
     const HeaderEntry* best_known = nullptr;
+    const HeaderEntry* best_sent = nullptr;
     std::unique_ptr<HeadersPresync> presync;
     bool awaiting = false; // a getheaders is unanswered
     std::chrono::steady_clock::time_point asked_at{};

@@ -2,6 +2,7 @@
 // answers, switching on timeout, announcements, unconnecting and invalid headers, low-work chains.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "chain_builder.hpp"
@@ -27,6 +28,9 @@ struct FakePeers final : peer::PeerControl {
     details.push_back(detail);
   }
   void set_degraded(peer::PeerId, bool, const std::string&) override {}
+  void send_frame(peer::PeerId, Bytes) override {}
+  std::size_t send_queue_bytes(peer::PeerId) const override { return 0; }
+  void hold_messages(peer::PeerId, bool) override {}
 
   std::vector<wire::GetHeadersMessage> getheaders(peer::PeerId id) const {
     std::vector<wire::GetHeadersMessage> out;
@@ -147,6 +151,41 @@ TEST_CASE("header sync: a silent sync peer is replaced after the timeout; outbou
   f.sync->on_peer_closed(2);
   f.ready(3);
   CHECK(f.sync->sync_peer() == peer::PeerId{3});
+}
+
+TEST_CASE("header sync: with inbound peers only, a silent sync peer is kept (a serving node, as Core)") {
+  Fixture f;
+  f.start();
+  f.ready(1, peer::ConnectionType::inbound); // e.g. a node syncing from us, in its own initial sync
+  f.ready(2, peer::ConnectionType::inbound);
+  CHECK(f.sync->sync_peer() == peer::PeerId{1});
+  f.clock += 11s;
+  f.sync->tick();
+  CHECK(f.peers.disconnected.empty());
+  CHECK(f.sync->sync_peer() == peer::PeerId{2});
+  f.clock += 11s;
+  f.sync->tick();
+  CHECK(f.peers.disconnected.empty());
+  CHECK_FALSE(f.sync->sync_peer().has_value());
+}
+
+TEST_CASE("header sync: --maxtipage decides whether an old chain is caught up and answers getheaders") {
+  for (std::int64_t max_tip_age : {std::int64_t{24 * 60 * 60}, kNow}) {
+    Fixture f;
+    f.tree = std::make_unique<sync::HeaderTree>(f.params);
+    sync::HeaderSyncConfig config;
+    config.unix_now = [] { return kNow; };
+    config.max_tip_age = max_tip_age; // genesis is from 2011
+    f.sync = std::make_unique<sync::HeaderSync>(*f.tree, nullptr, f.peers, f.log, config);
+    CHECK(f.sync->caught_up() == (max_tip_age == kNow));
+    f.ready(1, peer::ConnectionType::inbound);
+    f.sync->on_peer_message(1, wire::GetHeadersMessage{70016, {f.params.genesis_hash}, {}});
+    const bool answered = std::any_of(f.peers.sent[1].begin(), f.peers.sent[1].end(), [](const wire::Message& m) {
+      return std::holds_alternative<wire::HeadersMessage>(m);
+    });
+    CHECK(answered == (max_tip_age == kNow));
+    CHECK((f.sync->best_sent(1) == &f.tree->genesis()) == answered);
+  }
 }
 
 TEST_CASE("header sync: the sync peer disconnecting hands sync to another peer") {
