@@ -5,9 +5,11 @@
 #include "consensus/block_check.hpp"
 #include "peer/endpoint.hpp"
 #include "peer/handshake.hpp"
+#include "sync/block_server.hpp"
 #include "sync/header_store.hpp"
 #include "sync/ibd_profile.hpp"
 #include "util/stopwatch.hpp"
+#include "util/unix_time.hpp"
 #include "wire/codec.hpp"
 
 namespace peregrine::sync {
@@ -45,12 +47,25 @@ private:
 BlockSync::BlockSync(HeaderTree& tree, HeaderSync& headers, ChainWorker& chain, HeaderStore* store,
                      peer::PeerControl& peers, util::Logger& log, BlockSyncConfig config)
     : tree_(tree), headers_(headers), chain_(chain), store_(store), peers_(peers), log_(log),
-      config_(std::move(config)), download_(tree, chain.tip(), config_.download),
-      invalid_seen_(chain.snapshot().invalid.size()) {}
+      config_(std::move(config)), download_(tree, chain.tip(), config_.download), announcer_(headers, peers),
+      announced_tip_(&chain.tip()), invalid_seen_(chain.snapshot().invalid.size()) {
+  if (!config_.unix_now) config_.unix_now = util::unix_time;
+}
+
+void BlockSync::set_server(BlockServer* server) {
+  server_ = server;
+  if (server_) server_->on_block_served = [this](peer::PeerId id, const HeaderEntry& e) { announcer_.peer_has(id, e); };
+}
+
+bool BlockSync::initial_download() const {
+  const HeaderEntry& tip = chain_.tip();
+  return &tip != &tree_.best() || std::int64_t{tip.time} < config_.unix_now() - config_.max_tip_age;
+}
 
 void BlockSync::on_peer_ready(const peer::PeerInfo& info) {
   BusyTimer busy(*this);
   headers_.on_peer_ready(info);
+  announcer_.on_peer_ready(info.id);
   deliveries_[info.id].address = peer::HostPort{info.address.to_string(), info.port}.to_string();
   // Only peers that serve the whole chain with witnesses are asked for blocks.
   const std::uint64_t needed = peer::kNodeNetwork | peer::kNodeWitness;
@@ -63,6 +78,8 @@ void BlockSync::on_peer_ready(const peer::PeerInfo& info) {
 void BlockSync::on_peer_closed(peer::PeerId id) {
   BusyTimer busy(*this);
   headers_.on_peer_closed(id);
+  announcer_.on_peer_closed(id);
+  if (server_) server_->on_peer_closed(id);
   ready_.erase(id);
   download_.peer_disconnected(id);
   // Peers that gave us nothing and did nothing wrong are forgotten (feelers come and go all day).
@@ -88,6 +105,12 @@ void BlockSync::on_peer_message(peer::PeerId id, wire::Message&& message) {
   } else if (const auto* missing = std::get_if<wire::NotFoundMessage>(&message)) {
     for (const auto& item : missing->items)
       if (is_block_item(item.type)) download_.not_found(id, item.hash);
+  } else if (const auto* getdata = std::get_if<wire::GetDataMessage>(&message)) {
+    if (server_) server_->on_getdata(id, *getdata);
+  } else if (const auto* getblocks = std::get_if<wire::GetBlocksMessage>(&message)) {
+    if (server_) server_->on_getblocks(id, *getblocks);
+  } else if (std::holds_alternative<wire::SendHeadersMessage>(message)) {
+    announcer_.on_sendheaders(id);
   } else {
     // headers, inv, getheaders: the best header may move, and with it what this peer has.
     const HeaderEntry* best_before = &tree_.best();
@@ -96,6 +119,10 @@ void BlockSync::on_peer_message(peer::PeerId id, wire::Message&& message) {
     if (&tree_.best() != best_before) chain_.activate();
   }
   request_blocks();
+}
+
+void BlockSync::on_peer_sent(peer::PeerId id, std::size_t bytes, std::size_t queued) {
+  if (server_) server_->on_peer_sent(id, bytes, queued);
 }
 
 void BlockSync::tick() {
@@ -196,6 +223,10 @@ void BlockSync::sync_with_chain() {
   }
   download_.set_tip(*chain.tip);
   download_.set_buffered_bytes(chain_.buffered_bytes());
+  if (chain.tip != announced_tip_) {
+    if (!initial_download()) announcer_.tip_changed(*announced_tip_, *chain.tip);
+    announced_tip_ = chain.tip;
+  }
   punish_invalid_senders(chain.invalid);
   // Blocks connected no longer need their sender remembered.
   if (senders_.size() > 4 * static_cast<std::size_t>(config_.download.window)) {

@@ -1,5 +1,7 @@
 #pragma once
 // Block sync: the layer between the peer manager and the chain. Header messages go to HeaderSync;
+// getdata and getblocks to the BlockServer (when there is one); new tips are announced to peers
+// (BlockAnnouncer) once out of initial block download;
 // BlockDownload decides which blocks to ask which peer for (witness blocks, a moving window, stall
 // timeouts); blocks that arrive are checked against their header and handed by move to the chain
 // thread (ChainWorker), and their senders scored when a block proves invalid. The same path follows
@@ -20,6 +22,7 @@
 
 #include "peer/message_handler.hpp"
 #include "peer/peer_control.hpp"
+#include "sync/block_announcer.hpp"
 #include "sync/block_download.hpp"
 #include "sync/chain_worker.hpp"
 #include "sync/header_sync.hpp"
@@ -27,11 +30,14 @@
 
 namespace peregrine::sync {
 
+class BlockServer;
 class IbdProfile;
 
 struct BlockSyncConfig {
   BlockDownloadOptions download;
   std::function<std::chrono::steady_clock::time_point()> now = [] { return std::chrono::steady_clock::now(); };
+  std::function<std::int64_t()> unix_now;  // default: the system clock
+  std::int64_t max_tip_age = 24 * 60 * 60; // Core's -maxtipage: older tips are initial download
 };
 
 // What each peer delivered, for the bottleneck report.
@@ -52,6 +58,7 @@ public:
   void on_peer_ready(const peer::PeerInfo& info) override;
   void on_peer_message(peer::PeerId id, wire::Message&& message) override;
   void on_peer_closed(peer::PeerId id) override;
+  void on_peer_sent(peer::PeerId id, std::size_t bytes, std::size_t queued) override;
   void on_message_decoded(peer::PeerId id, const wire::Message& message, std::size_t wire_bytes,
                           std::chrono::nanoseconds decode_time) override;
   // Often: header sync's timeouts, stalling peers, what the chain did.
@@ -62,6 +69,11 @@ public:
   // Stops the chain: the blocks queued for it are connected, scripts settled, the chain written to
   // disk (at shutdown).
   std::expected<void, std::string> finish();
+
+  // Answers getdata and getblocks (optional; must outlive this). Before peers connect.
+  void set_server(BlockServer* server);
+  // Core's initialblockdownload: the tip is behind the best header or older than max_tip_age.
+  bool initial_download() const;
 
   // Initial sync is done: headers caught up with the peers (none owes an answer) and every block of
   // the best header chain is connected.
@@ -107,6 +119,9 @@ private:
   util::Logger& log_;
   BlockSyncConfig config_;
   BlockDownload download_;
+  BlockAnnouncer announcer_;
+  BlockServer* server_ = nullptr;
+  const HeaderEntry* announced_tip_ = nullptr; // the tip peers were last told about (or that we started at)
   std::map<peer::PeerId, peer::PeerInfo> ready_;
   std::map<peer::PeerId, PeerDelivery> deliveries_;
   // Who sent each block not yet connected: a block found invalid later costs its sender.
