@@ -18,6 +18,7 @@
 #include "node/sync_report.hpp"
 #include "node/sync_rpc.hpp"
 #include "peer/asio.hpp"
+#include "sync/block_server.hpp"
 #include "sync/sync_progress.hpp"
 #include "util/datadir_lock.hpp"
 #include "util/unix_time.hpp"
@@ -223,6 +224,8 @@ std::vector<OptionSpec> sync_options() {
       {"rpcuser", ArgKind::value, "USER", "RPC user (default: a cookie file in the datadir)"},
       {"rpcpassword", ArgKind::value, "PASSWORD", "RPC password (with --rpcuser)"},
       {"trace", ArgKind::value, "FILE.csv", "write each connected block's size and stage times to FILE.csv"},
+      {"maxuploadtarget", ArgKind::value, "MiB", "aim to upload at most MiB per 24 h: past it, serve only the last week's blocks (default 0: no target)"},
+      {"maxtipage", ArgKind::value, "SECONDS", "a tip older than this is initial block download: getheaders unanswered, no announcements (default 86400)"},
   });
   return options;
 }
@@ -246,6 +249,13 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
 
   auto rpc_config = parse_rpc_options(args, ctx.datadir);
   if (!rpc_config) return usage(ctx, rpc_config.error());
+  auto upload_target = parse_uint_option(args, "maxuploadtarget", 0, 0, std::uint64_t{1} << 30);
+  if (!upload_target) return usage(ctx, upload_target.error());
+  auto max_tip_age = parse_uint_option(args, "maxtipage", 24 * 60 * 60, 1, std::uint64_t{1} << 40);
+  if (!max_tip_age) return usage(ctx, max_tip_age.error());
+  const bool pruned = chain_options->prune_target_bytes != 0;
+  // What we serve: the whole chain, or (pruned) the last 288 blocks.
+  if (pruned) peer_cfg->local.services = peer::kNodeWitness | peer::kNodeNetworkLimited;
 
   std::error_code ec;
   std::filesystem::create_directories(ctx.datadir, ec);
@@ -281,14 +291,27 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   peer_cfg->current_height = [&worker] { return worker.tip().height; };
   peer_cfg->near_tip = [&worker, &tree] { return &worker.tip() == &tree.best(); };
   peer::PeerManager manager(io, *peer_cfg, log, addresses.book.get(), addresses.gossip.get(), nullptr);
-  sync::HeaderSync headers(tree, stores->headers.get(), manager, log);
-  sync::BlockSync blocks(tree, headers, worker, stores->headers.get(), manager, log);
+  sync::HeaderSyncConfig header_config;
+  header_config.max_tip_age = static_cast<std::int64_t>(*max_tip_age);
+  sync::HeaderSync headers(tree, stores->headers.get(), manager, log, header_config);
+  sync::BlockSyncConfig block_config;
+  block_config.max_tip_age = header_config.max_tip_age;
+  sync::BlockSync blocks(tree, headers, worker, stores->headers.get(), manager, log, block_config);
+  // Blocks are read and framed on the server's own threads; what they read comes back here.
+  sync::BlockServerOptions serve_options;
+  serve_options.pruned = pruned;
+  serve_options.max_upload_target = *upload_target << 20;
+  sync::BlockServer server(
+      tree, [&worker]() -> const sync::HeaderEntry& { return worker.tip(); },
+      [&stores](sync::BlockPos pos) { return stores->blocks->read_block(pos); },
+      [&io](std::function<void()> task) { asio::post(io, std::move(task)); }, manager, log, serve_options);
+  blocks.set_server(&server);
   block_sync = &blocks;
   manager.set_handler(&blocks);
   blocks.set_profile(&profile);
 
-  SyncNode node{params,  *stores, tree, worker, headers, blocks, manager, profile, chain_options->par,
-                chain_options->prune_target_bytes != 0, Clock::now(), {}};
+  SyncNode node{params, *stores, tree, worker, headers, blocks, server, manager, profile, chain_options->par,
+                pruned, Clock::now(), {}};
   SyncRun run(io, node, rules, addresses, log);
   node.request_stop = [&run] { run.stop_soon(); };
   RpcDispatcher dispatcher;

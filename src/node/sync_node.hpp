@@ -8,6 +8,7 @@
 #include "consensus/chainparams.hpp"
 #include "peer/peer_manager.hpp"
 #include "sync/block_import.hpp"
+#include "sync/block_server.hpp"
 #include "sync/block_sync.hpp"
 #include "sync/chain_state.hpp"
 #include "sync/header_sync.hpp"
@@ -23,6 +24,7 @@ struct SyncNode {
   sync::ChainWorker& chain; // the chain thread: read its published state, call() to act on it
   sync::HeaderSync& headers;
   sync::BlockSync& blocks;
+  sync::BlockServer& server;
   peer::PeerManager& peers;
   sync::IbdProfile& profile;
   unsigned script_threads;
@@ -31,8 +33,6 @@ struct SyncNode {
   std::function<void()> request_stop; // a clean shutdown (the RPC `stop`)
 };
 
-// Core's initialblockdownload: the tip is behind the best header or more than a day old.
-bool in_initial_download(const SyncNode& node);
 // The bottleneck report's figures so far.
 sync::ProfileTotals profile_totals(const SyncNode& node);
 

@@ -34,12 +34,6 @@ json::Value invalid_blocks_json(const std::vector<sync::InvalidBlock>& blocks) {
   return out;
 }
 
-bool in_initial_download(const SyncNode& node) {
-  constexpr std::int64_t kMaxTipAge = 24 * 60 * 60; // Core's DEFAULT_MAX_TIP_AGE
-  if (&node.chain.tip() != &node.tree.best()) return true;
-  return node.chain.tip().time < util::unix_time() - kMaxTipAge;
-}
-
 sync::ProfileTotals profile_totals(const SyncNode& node) {
   const sync::ChainSnapshot chain = node.chain.snapshot();
   sync::ProfileTotals t;

@@ -101,7 +101,7 @@ RpcResult getblockchaininfo(const SyncNode& node) {
   out.set("mediantime", node.tree.median_time_past(tip));
   out.set("verificationprogress", sync::verification_progress(node.params.chain_tx_data, node.chain.chain_tx(),
                                                               tip.time, util::unix_time()));
-  out.set("initialblockdownload", in_initial_download(node));
+  out.set("initialblockdownload", node.blocks.initial_download());
   out.set("chainwork", tip.chain_work.to_hex());
   out.set("size_on_disk", node.stores.blocks->disk_bytes());
   out.set("pruned", node.pruned);
@@ -138,6 +138,35 @@ RpcResult getpeerinfo(const SyncNode& node) {
     o.set("blocks_in_flight", static_cast<std::int64_t>(node.blocks.download().in_flight(p.id)));
     out.push_back(std::move(o));
   }
+  return out;
+}
+
+// Core's getnettotals, with its uploadtarget object (--maxuploadtarget) and what the block server
+// did: blocks and bytes served.
+RpcResult getnettotals(const SyncNode& node) {
+  std::uint64_t received = 0;
+  std::uint64_t sent = 0;
+  for (const auto& p : node.peers.snapshot()) {
+    received += p.bytes_received;
+    sent += p.bytes_sent;
+  }
+  const auto upload = node.server.upload_figures();
+  json::Value target = json::Value::object();
+  target.set("timeframe", sync::UploadTarget::kCycleSeconds);
+  target.set("target", upload.target);
+  target.set("target_reached", upload.target_reached);
+  target.set("serve_historical_blocks", upload.serve_historical_blocks);
+  target.set("bytes_left_in_cycle", upload.bytes_left);
+  target.set("time_left_in_cycle", upload.seconds_left);
+  const auto& served = node.server.stats();
+  json::Value out = json::Value::object();
+  out.set("totalbytesrecv", received);
+  out.set("totalbytessent", sent);
+  out.set("timemillis", util::unix_time() * 1000);
+  out.set("uploadtarget", std::move(target));
+  out.set("blocks_served", served.blocks_served);
+  out.set("block_bytes_served", served.bytes_served);
+  out.set("block_requests_ignored", served.requests_ignored);
   return out;
 }
 
@@ -234,6 +263,7 @@ void add_sync_methods(RpcDispatcher& rpc, SyncNode& node) {
   add("getblockheader", {"blockhash", "verbose"}, [&node](const Args& a) { return getblockheader(node, a); });
   add("getblockchaininfo", {}, [&node](const Args&) { return getblockchaininfo(node); });
   add("getpeerinfo", {}, [&node](const Args&) { return getpeerinfo(node); });
+  add("getnettotals", {}, [&node](const Args&) { return getnettotals(node); });
   add("getconnectioncount", {}, [&node](const Args&) -> RpcResult { return json::Value(static_cast<std::uint64_t>(node.peers.peer_count())); });
   add("addnode", {"node", "command"}, [&node](const Args& a) { return addnode(node, a); });
   add("disconnectnode", {"address", "nodeid"}, [&node](const Args& a) { return disconnectnode(node, a); });
@@ -263,6 +293,13 @@ std::string sync_metrics(const SyncNode& node) {
   metric("inputs_total", "counter", "Inputs connected since start.", stats.inputs);
   metric("invalid_blocks_total", "counter", "Blocks found invalid since start.", node.chain.invalid_blocks().size());
   metric("block_bytes_received_total", "counter", "Bytes of blocks received.", node.blocks.bytes_received());
+  const auto& served = node.server.stats();
+  metric("blocks_served_total", "counter", "Blocks sent to peers (getdata).", served.blocks_served);
+  metric("block_bytes_served_total", "counter", "Bytes of blocks sent to peers.", served.bytes_served);
+  metric("block_reads_in_flight", "gauge", "Blocks being read from disk for peers.", served.reads_in_flight);
+  const auto upload = node.server.upload_figures();
+  metric("upload_target_bytes", "gauge", "--maxuploadtarget per 24 h (0: none).", upload.target);
+  metric("upload_target_bytes_left", "gauge", "Bytes left in the upload target's cycle.", upload.bytes_left);
   const auto totals = profile_totals(node);
   out += "# HELP peregrine_sync_stage_seconds_total Wall time of each thread by stage (doc/sync.md).\n"
          "# TYPE peregrine_sync_stage_seconds_total counter\n";
