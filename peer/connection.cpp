@@ -33,11 +33,6 @@ void Connection::start() {
   asio::co_spawn(socket_.get_executor(), write_loop(), done);
 }
 
-void Connection::send(const wire::Message& message) {
-  std::string_view command = wire::command_of(message);
-  send_frame({wire::encode_message(magic_, message), priority_of(command)});
-}
-
 void Connection::send_frame(OutgoingFrame frame) {
   if (!open_) return;
   queue_.push(std::move(frame));

@@ -58,7 +58,6 @@ public:
              Bandwidth per_peer, Callbacks callbacks);
 
   void start(); // spawns the loops
-  void send(const wire::Message& message);
   void send_frame(OutgoingFrame frame);
   void close(const std::string& reason);
 

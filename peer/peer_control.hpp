@@ -5,9 +5,8 @@
 #include <cstddef>
 #include <string>
 
-#include "util/bytes.hpp"
-
 #include "peer/offence.hpp"
+#include "util/bytes.hpp"
 #include "wire/message.hpp"
 
 namespace peregrine::peer {
