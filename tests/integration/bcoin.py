@@ -11,7 +11,9 @@ ports (P2P and JSON-RPC on 127.0.0.1), in memory by default (RP_MEMORY=1). What 
 - `satoshis(amount)`: a BTC amount parsed with Decimal -> exact integer satoshis.
 - `script_class`, `chain_census`: classify output scripts of a blk file (with utxo_replay.py's
   parser, loaded by `load_replay(repo)`).
-- `fill_stats(stdout)`: the JSON realpeer.sh fill prints; `utxo_stats(peregrine, datadir)`.
+- `fill_stats(stdout)`: the JSON realpeer.sh fill prints; `utxo_stats(peregrine, datadir)`;
+  `peregrine_rpc(port, method, ...)`: a call to `peregrine sync --rpcuser=u --rpcpassword=w`;
+  `tail(path)`: a log's last lines, for failure messages.
 - `Bcoin`: start, stop, rpc, mine, fill, height/best, connect(other) (RPC `addnode HOST:PORT add`:
   the launcher takes no --nodes/--only, it is started with `seeds: []` and dials nothing itself),
   wait_height, wait_synced(other), peers.
@@ -157,6 +159,26 @@ def fill_stats(stdout):
     start = lines.index("{")
     end = start + lines[start:].index("}")
     return json.loads("\n".join(lines[start:end + 1]))
+
+
+def tail(path, n=15):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError as e:
+        return f"({e})"
+
+
+def peregrine_rpc(port, method, *params, timeout=5):
+    """JSON-RPC to a `peregrine sync --rpcport=PORT --rpcuser=u --rpcpassword=w`."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    conn.request("POST", "/", json.dumps({"jsonrpc": "1.0", "method": method, "params": list(params), "id": 1}),
+                 {"Authorization": "Basic dTp3", "Content-Type": "application/json"})  # u:w
+    reply = json.loads(conn.getresponse().read())
+    conn.close()
+    if reply.get("error"):
+        raise RuntimeError(f"{method}: {reply['error']}")
+    return reply["result"]
 
 
 def utxo_stats(peregrine, datadir):

@@ -23,7 +23,6 @@ Every node is stopped at the end whatever happens. Timings go to stdout for the 
 usage: serve_chain_test.py PEREGRINE REPO_DIR WORK_DIR BCOIN_A_P2P BCOIN_A_RPC SERVER_P2P SERVER_RPC
                            BCOIN_B_P2P BCOIN_B_RPC [NTX NBLOCKS]
 """
-import decimal
 import http.client
 import json
 import os
@@ -34,28 +33,9 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import bcoin
-from bcoin import check, expect, satoshis, utxo_stats
+from bcoin import check, expect, peregrine_rpc, satoshis, tail, utxo_stats
 
 SYNC_TIMEOUT = 120
-
-
-def peregrine_rpc(port, method, *params, timeout=10):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    conn.request("POST", "/", json.dumps({"jsonrpc": "1.0", "method": method, "params": list(params), "id": 1}),
-                 {"Authorization": "Basic dTp3", "Content-Type": "application/json"})  # u:w
-    reply = json.loads(conn.getresponse().read())
-    conn.close()
-    if reply.get("error"):
-        raise RuntimeError(f"{method}: {reply['error']}")
-    return reply["result"]
-
-
-def tail(path, n=20):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-    except OSError as e:
-        return f"({e})"
 
 
 def wait_rpc(port, proc, stderr_path, timeout=30):

@@ -48,28 +48,9 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import bcoin
-from bcoin import FILL_KINDS, check, expect, satoshis, utxo_stats
+from bcoin import FILL_KINDS, check, expect, peregrine_rpc, satoshis, tail, utxo_stats
 
 SYNC_TIMEOUT = 180   # seconds for one `peregrine sync --stop-at-tip` of the whole chain
-
-
-def tail(path, n=15):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-    except OSError as e:
-        return f"({e})"
-
-
-def peregrine_rpc(port, method, *params, timeout=5):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    conn.request("POST", "/", json.dumps({"jsonrpc": "1.0", "method": method, "params": list(params), "id": 1}),
-                 {"Authorization": "Basic dTp3", "Content-Type": "application/json"})  # u:w
-    reply = json.loads(conn.getresponse().read())
-    conn.close()
-    if reply.get("error"):
-        raise RuntimeError(f"{method}: {reply['error']}")
-    return reply["result"]
 
 
 RPC_AUTH = ("--rpcuser=u", "--rpcpassword=w")
