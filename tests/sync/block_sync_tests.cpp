@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <string>
@@ -23,6 +25,7 @@
 #include "peer/handshake.hpp"
 #include "peer/offence.hpp"
 #include "sync/block_import.hpp"
+#include "sync/block_server.hpp"
 #include "sync/block_sync.hpp"
 #include "temp_dir.hpp"
 #include "wire/merkle.hpp"
@@ -150,7 +153,8 @@ struct Net {
   std::atomic<int> notifications{0};
 
   explicit Net(sync::BlockDownloadOptions download = {},
-               sync::ChainWorker::Mode mode = sync::ChainWorker::Mode::inline_) {
+               sync::ChainWorker::Mode mode = sync::ChainWorker::Mode::inline_,
+               std::int64_t max_tip_age = 24 * 60 * 60) {
     auto opened = sync::ChainStores::open(temp.path, regtest());
     REQUIRE_MESSAGE(opened.has_value(), opened.error());
     stores = std::move(*opened);
@@ -170,6 +174,8 @@ struct Net {
     sync::BlockSyncConfig config;
     config.download = download;
     config.now = [this] { return clock; };
+    config.unix_now = [] { return kNow; };
+    config.max_tip_age = max_tip_age;
     worker = std::make_unique<sync::ChainWorker>(*chain, tree, mode, [this] { ++notifications; });
     sync = std::make_unique<sync::BlockSync>(tree, *headers, *worker, stores.headers.get(), peers, log, config);
     thread_mode = mode == sync::ChainWorker::Mode::thread;
@@ -625,4 +631,84 @@ TEST_CASE("block sync: with the chain on its own thread, 300 blocks end as inlin
   CHECK(net.max_in_flight <= 16);
   REQUIRE(net.sync->finish().has_value());
   CHECK(net.stores.utxo->best_block() == served.tip()); // finish() flushed the chain
+}
+
+TEST_CASE("block sync: blocks are served during initial download; new tips announced once out of it") {
+  ServedChain served = honest_chain(100);
+  ServedChain nothing;
+  Net net({}, sync::ChainWorker::Mode::inline_, kNow); // the 2011 timestamps are not "too old" here
+  // The server reads the real block store on its threads; its completions run in drain().
+  std::mutex mutex;
+  std::deque<std::function<void()>> posted;
+  sync::BlockServer server(
+      net.tree, [&net]() -> const sync::HeaderEntry& { return net.worker->tip(); },
+      [&net](sync::BlockPos pos) { return net.stores.blocks->read_block(pos); },
+      [&](std::function<void()> task) {
+        std::lock_guard lock(mutex);
+        posted.push_back(std::move(task));
+      },
+      net.peers, net.log);
+  net.sync->set_server(&server);
+  auto drain = [&](std::uint64_t served_blocks) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (server.stats().blocks_served < served_blocks && std::chrono::steady_clock::now() < deadline) {
+      std::unique_lock lock(mutex);
+      if (posted.empty()) {
+        lock.unlock();
+        std::this_thread::sleep_for(1ms);
+        continue;
+      }
+      auto task = std::move(posted.front());
+      posted.pop_front();
+      lock.unlock();
+      task();
+    }
+    return server.stats().blocks_served == served_blocks;
+  };
+  auto last_to = [&](peer::PeerId id) {
+    for (auto it = net.peers.sent.rbegin(); it != net.peers.sent.rend(); ++it)
+      if (it->first == id) return it->second;
+    FAIL("nothing sent");
+    return wire::Message{};
+  };
+
+  net.connect(1, served);
+  REQUIRE(net.run());
+  // Peer 1 has 50 more blocks but withholds them: our best header is ahead of our chain.
+  served.grow(50);
+  net.remote[1].serve = Serve::withhold;
+  std::vector<wire::BlockHeader> more;
+  for (int h = 101; h <= 150; ++h) more.push_back(served.blocks[h - 1].header);
+  net.sync->on_peer_message(1, wire::HeadersMessage{more});
+  net.pump();
+  REQUIRE(net.sync->initial_download());
+
+  // A node syncing from us gets what we have meanwhile: blocks, and getblocks from our chain.
+  net.connect(2, nothing);
+  net.sync->on_peer_message(2, wire::SendHeadersMessage{});
+  net.sync->on_peer_message(2, wire::GetDataMessage{{{wire::InvType::witness_block, served.hash(50)}}});
+  REQUIRE(drain(1));
+  CHECK(std::get<wire::BlockMessage>(last_to(2)).block == served.blocks[49]);
+  net.sync->on_peer_message(2, wire::GetBlocksMessage{70016, {regtest().genesis_hash}, {}});
+  auto inv = std::get<wire::InvMessage>(last_to(2));
+  CHECK(inv.items.size() == 100); // our validated chain, not the headers beyond it
+
+  // Peer 1 goes, peer 3 serves the rest: out of initial download, peer 2 hears of the new tip. It
+  // lacks the new blocks' parents, so by inv.
+  net.close(1);
+  net.connect(3, served);
+  REQUIRE(net.run());
+  REQUIRE_FALSE(net.sync->initial_download());
+  CHECK(std::get<wire::InvMessage>(last_to(2)).items == std::vector<wire::InvItem>{{wire::InvType::block, served.tip()}});
+
+  // Once it fetched the tip, the next block goes to it as a header (it sent sendheaders).
+  net.sync->on_peer_message(2, wire::GetDataMessage{{{wire::InvType::witness_block, served.tip()}}});
+  REQUIRE(drain(2));
+  served.grow(1);
+  net.sync->on_peer_message(3, wire::HeadersMessage{{served.blocks[150].header}});
+  REQUIRE(net.run());
+  const auto headers = std::get<wire::HeadersMessage>(last_to(2));
+  REQUIRE(headers.headers.size() == 1);
+  CHECK(wire::block_hash(headers.headers[0]) == served.tip());
+  CHECK(net.peers.offences.empty());
 }
