@@ -224,7 +224,7 @@ std::vector<OptionSpec> sync_options() {
       {"rpcuser", ArgKind::value, "USER", "RPC user (default: a cookie file in the datadir)"},
       {"rpcpassword", ArgKind::value, "PASSWORD", "RPC password (with --rpcuser)"},
       {"trace", ArgKind::value, "FILE.csv", "write each connected block's size and stage times to FILE.csv"},
-      {"maxuploadtarget", ArgKind::value, "MiB", "aim to upload at most MiB per 24 h: past it, serve only the last week's blocks (default 0: no target)"},
+      {"maxuploadtarget", ArgKind::value, "MiB", "aim to upload at most MiB per 24 h: once near it, serve only the last week's blocks (default 0: none)"},
       {"maxtipage", ArgKind::value, "SECONDS", "a tip older than this is initial block download: getheaders unanswered, no announcements (default 86400)"},
   });
   return options;

@@ -39,6 +39,8 @@ TEST_CASE("sync: option errors are named before anything is touched") {
       {{"--stop-at-height=x"}, "--stop-at-height"},
       {{"--connect=127.0.0.1:99999"}, "--connect"},
       {{"--progress=0.2"}, "--progress"},
+      {{"--maxuploadtarget=1G"}, "--maxuploadtarget"},
+      {{"--maxtipage=0"}, "--maxtipage"},
   };
   for (const auto& c : cases) {
     auto r = run(sync_args(dir, c.args));
