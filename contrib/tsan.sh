@@ -9,6 +9,6 @@ contrib/build.sh tsan
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 build-tsan/tests/addrbook/test_addrbook
 build-tsan/tests/peer/test_peer
-build-tsan/tests/sync/test_sync -tc="chain state*,block sync*"
+build-tsan/tests/sync/test_sync -tc="chain state*,block sync*,block server*"
 # The JSON-RPC server runs on an io thread the tests talk to from theirs.
 build-tsan/tests/node/test_node -tc="rpc server*"
