@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -14,6 +13,7 @@
 
 #include "block_builder.hpp"
 #include "chain_fixture.hpp"
+#include "posted_tasks.hpp"
 #include "recording_peers.hpp"
 #include "sync/block_server.hpp"
 #include "test_data.hpp"
@@ -40,9 +40,8 @@ struct Fixture {
   std::int64_t now = kNow;
   bool grow_queue = false; // frames sent stay in the peer's send queue until the test drains it
 
-  std::mutex mutex;
-  std::condition_variable posted_cv;
-  std::deque<std::function<void()>> posted;
+  PostedTasks posted;
+  std::mutex mutex; // what the readers touch
   std::set<std::thread::id> reader_threads;
   // Reads wait while `gate` is closed (to hold reads in flight).
   bool gate_open = true;
@@ -84,12 +83,7 @@ struct Fixture {
           lock.unlock();
           return read(pos);
         },
-        [this](std::function<void()> task) {
-          std::lock_guard lock(mutex);
-          posted.push_back(std::move(task));
-          posted_cv.notify_all();
-        },
-        peers, log, options);
+        posted.poster(), peers, log, options);
   }
   void close_gate() {
     std::lock_guard lock(mutex);
@@ -100,19 +94,7 @@ struct Fixture {
     gate_open = true;
     gate_cv.notify_all();
   }
-  // Runs posted completions here until done() holds; false after 10 s.
-  template <class Pred> bool run_until(Pred done) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!done()) {
-      std::unique_lock lock(mutex);
-      if (!posted_cv.wait_until(lock, deadline, [this] { return !posted.empty(); })) return false;
-      auto task = std::move(posted.front());
-      posted.pop_front();
-      lock.unlock();
-      task();
-    }
-    return true;
-  }
+  template <class Pred> bool run_until(Pred done) { return posted.run_until(done); }
   bool wait_reads(int n) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     std::unique_lock lock(mutex);
@@ -378,30 +360,12 @@ TEST_CASE("block server: reads the real block store") {
   for (int i = 0; i < 3; ++i) chain.add();
   node.feed(chain.blocks);
   RecordingPeers peers;
-  std::deque<std::function<void()>> posted;
-  std::mutex mutex;
+  PostedTasks posted;
   sync::BlockServer server(
       *node.tree, [&]() -> const sync::HeaderEntry& { return node.chain->tip(); },
-      [&](sync::BlockPos pos) { return node.blocks->read_block(pos); },
-      [&](std::function<void()> task) {
-        std::lock_guard lock(mutex);
-        posted.push_back(std::move(task));
-      },
-      peers, node.log);
+      [&](sync::BlockPos pos) { return node.blocks->read_block(pos); }, posted.poster(), peers, node.log);
   server.on_getdata(1, wire::GetDataMessage{{{wire::InvType::witness_block, wire::block_hash(chain.blocks[1].header)}}});
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (server.stats().blocks_served == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::unique_lock lock(mutex);
-    if (posted.empty()) {
-      lock.unlock();
-      std::this_thread::sleep_for(1ms);
-      continue;
-    }
-    auto task = std::move(posted.front());
-    posted.pop_front();
-    lock.unlock();
-    task();
-  }
+  REQUIRE(posted.run_until([&] { return server.stats().blocks_served == 1; }));
   REQUIRE(peers.sent.size() == 1);
   CHECK(std::get<wire::BlockMessage>(peers.sent[0].second).block == chain.blocks[1]);
 }

@@ -7,11 +7,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <thread>
 #include <string>
@@ -20,6 +18,7 @@
 #include <vector>
 
 #include "block_builder.hpp"
+#include "posted_tasks.hpp"
 #include "recording_peers.hpp"
 #include "crypto/sha256.hpp"
 #include "peer/handshake.hpp"
@@ -638,33 +637,13 @@ TEST_CASE("block sync: blocks are served during initial download; new tips annou
   ServedChain nothing;
   Net net({}, sync::ChainWorker::Mode::inline_, kNow); // the 2011 timestamps are not "too old" here
   // The server reads the real block store on its threads; its completions run in drain().
-  std::mutex mutex;
-  std::deque<std::function<void()>> posted;
+  PostedTasks posted;
   sync::BlockServer server(
       net.tree, [&net]() -> const sync::HeaderEntry& { return net.worker->tip(); },
-      [&net](sync::BlockPos pos) { return net.stores.blocks->read_block(pos); },
-      [&](std::function<void()> task) {
-        std::lock_guard lock(mutex);
-        posted.push_back(std::move(task));
-      },
-      net.peers, net.log);
+      [&net](sync::BlockPos pos) { return net.stores.blocks->read_block(pos); }, posted.poster(), net.peers,
+      net.log);
   net.sync->set_server(&server);
-  auto drain = [&](std::uint64_t served_blocks) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (server.stats().blocks_served < served_blocks && std::chrono::steady_clock::now() < deadline) {
-      std::unique_lock lock(mutex);
-      if (posted.empty()) {
-        lock.unlock();
-        std::this_thread::sleep_for(1ms);
-        continue;
-      }
-      auto task = std::move(posted.front());
-      posted.pop_front();
-      lock.unlock();
-      task();
-    }
-    return server.stats().blocks_served == served_blocks;
-  };
+  auto drain = [&](std::uint64_t n) { return posted.run_until([&] { return server.stats().blocks_served == n; }); };
   auto last_to = [&](peer::PeerId id) {
     for (auto it = net.peers.sent.rbegin(); it != net.peers.sent.rend(); ++it)
       if (it->first == id) return it->second;
