@@ -1,12 +1,10 @@
-// PeerManager: the periodic tick: timeouts, pings, budget recovery and outbound slots.
+// PeerManager: the periodic tick: timeouts, pings and outbound slots.
 #include <fmt/format.h>
 
 #include "peer/peer_manager.hpp"
 
 namespace peregrine::peer {
 namespace {
-
-constexpr std::string_view kSendBudget = "send queue over budget";
 
 long long ms(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
@@ -61,12 +59,6 @@ void PeerManager::check_peer(Peer& peer, Clock::time_point now) {
     peer.next_addr_send = now + std::chrono::duration_cast<Clock::duration>(
                                     config_.timeouts.addr_send_interval * jitter(rng_));
     send_queued_addresses(peer);
-  }
-
-  bool over_budget = peer.degrade_reason == kSendBudget;
-  if (over_budget && peer.connection->send_queue_bytes() <= config_.limits.send_queue_soft / 2) {
-    set_degraded(peer.id, false, "");
-    if (peer.inbox_bytes <= config_.limits.inbox_bytes / 2) peer.connection->resume_reading();
   }
 }
 

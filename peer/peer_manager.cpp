@@ -10,6 +10,8 @@
 namespace peregrine::peer {
 namespace {
 
+constexpr std::string_view kSendBudget = "send queue over budget";
+
 TokenBucket rate_limit(double kbps, Clock::time_point now) {
   if (kbps <= 0) return {};
   double bytes_per_second = kbps * 1000;
@@ -125,8 +127,10 @@ void PeerManager::attach_connection(Peer& peer, tcp::socket socket) {
   };
   callbacks.on_closed = [this, id](const std::string& reason) { on_connection_closed(id, reason); };
   callbacks.on_sent = [this, id](std::size_t bytes) {
-    const Peer* p = find(id);
-    if (handler_ && p && p->is_ready()) handler_->on_peer_sent(id, bytes, p->connection->send_queue_bytes());
+    Peer* p = find(id);
+    if (!p) return;
+    recover_send_budget(*p);
+    if (handler_ && p->is_ready()) handler_->on_peer_sent(id, bytes, p->connection->send_queue_bytes());
   };
 
   Bandwidth own{rate_limit(config_.peer_max_upload_kbps, now),
@@ -164,13 +168,22 @@ void PeerManager::queue_frame(Peer& peer, OutgoingFrame frame) {
   if (queued > config_.limits.send_queue_hard) {
     close_peer(peer, fmt::format("send queue over {} bytes", config_.limits.send_queue_hard));
   } else if (queued > config_.limits.send_queue_soft && peer.state.state() == PeerState::active) {
-    set_degraded(peer.id, true, "send queue over budget");
+    set_degraded(peer.id, true, std::string(kSendBudget));
     peer.connection->pause_reading(); // a peer that does not read gets nothing more read from it
   }
 }
 
 void PeerManager::send(PeerId id, const wire::Message& message) {
   if (Peer* peer = find(id); peer && peer->state.is_open()) queue(*peer, message);
+}
+
+// Reading resumes as soon as the queue has drained to half the budget: a peer downloading large
+// blocks, whose queue goes over it now and then, waits for nothing.
+void PeerManager::recover_send_budget(Peer& peer) {
+  if (peer.degrade_reason != kSendBudget || peer.connection->send_queue_bytes() > config_.limits.send_queue_soft / 2)
+    return;
+  set_degraded(peer.id, false, "");
+  if (peer.inbox_bytes <= config_.limits.inbox_bytes / 2) peer.connection->resume_reading();
 }
 
 void PeerManager::send_frame(PeerId id, Bytes frame) {

@@ -166,6 +166,7 @@ private:
   void punish(Peer& peer, Offence offence, const std::string& detail);
   void queue(Peer& peer, const wire::Message& message);
   void queue_frame(Peer& peer, OutgoingFrame frame);
+  void recover_send_budget(Peer& peer);
 
   // outbound (outbound.cpp)
   void start_outbound();

@@ -111,6 +111,31 @@ TEST_CASE("held messages wait until released; pre-framed messages go out and are
   CHECK(node.call([&](peer::PeerManager& m) { return m.send_queue_bytes(id); }) == 0);
 }
 
+TEST_CASE("a peer over its send budget is read again as soon as its queue drains, not at the next tick") {
+  auto config = test_config();
+  config.timeouts.tick = 60s; // the tick cannot be what recovers it here
+  config.limits.send_queue_soft = 1'000'000;
+  TestNode node(config);
+  RawPeer slow(node.port());
+  REQUIRE(slow.handshake());
+  REQUIRE(node.wait_for_ready_peers(1));
+  const peer::PeerId id = node.snapshot().at(0).id;
+  wire::Block big;
+  wire::Transaction tx;
+  tx.inputs.push_back(wire::TxIn{});
+  tx.outputs.push_back(wire::TxOut{0, Bytes(500'000, 0x6a)});
+  big.txs.push_back(tx);
+  int sent = 0;
+  for (; sent < 100 && !node.logs().contains("degraded: send queue over budget"); ++sent) {
+    node.call([&](peer::PeerManager& m) { m.send(id, wire::BlockMessage{big}); return 0; });
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(node.logs().contains("degraded: send queue over budget"));
+  for (int i = 0; i < sent; ++i) REQUIRE(slow.expect<wire::BlockMessage>().has_value());
+  CHECK(node.logs().wait_for("recovered", 5s));
+  CHECK(node.snapshot().at(0).state == peer::PeerState::active);
+}
+
 TEST_CASE("a --connect target that refuses is retried with growing backoff") {
   std::uint16_t closed_port;
   {
