@@ -93,7 +93,7 @@ public:
 
   const BlockServerStats& stats() const { return stats_; }
   UploadTarget::Figures upload_figures() const { return upload_.figures(options_.unix_now()); }
-  // Requests waiting for a peer (tests, figures).
+  // A peer's requests not sent yet: waiting, or being read (tests, figures).
   std::size_t pending(peer::PeerId id) const;
 
 private:
