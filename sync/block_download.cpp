@@ -1,6 +1,7 @@
 #include "sync/block_download.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace peregrine::sync {
 
@@ -78,10 +79,23 @@ std::vector<const HeaderEntry*> BlockDownload::requestable(int window_end) const
   return blocks;
 }
 
+std::size_t BlockDownload::expected_block_memory() const {
+  return static_cast<std::size_t>(average_block_bytes_) * options_.memory_per_block_byte;
+}
+
 std::vector<BlockDownload::Request> BlockDownload::assign(TimePoint now) {
   const int end = window_end();
   const int base_height = base().height;
-  const bool memory_bound = buffered_bytes_ > options_.max_buffered_bytes;
+  // Room left under the memory bound, blocks in flight counted as they will be once received.
+  const std::size_t in_flight_memory = in_flight_.size() * expected_block_memory();
+  const std::size_t used = buffered_bytes_ + in_flight_memory;
+  const bool memory_bound = used > options_.max_buffered_bytes;
+  std::size_t room = memory_bound ? 0
+                     : expected_block_memory() == 0
+                         ? std::numeric_limits<std::size_t>::max()
+                         : (options_.max_buffered_bytes - used) / expected_block_memory();
+  // Never less than one block a round while under the bound, or nothing would ever move.
+  if (!memory_bound && room == 0) room = 1;
   const auto candidates = memory_bound ? std::vector<const HeaderEntry*>{} : requestable(end);
   std::vector<bool> taken(candidates.size(), false);
 
@@ -100,11 +114,12 @@ std::vector<BlockDownload::Request> BlockDownload::assign(TimePoint now) {
     // One past the window tells whether the peer could be used if the window were larger.
     const int reach = shared_height(*state, end + 1);
     Request request{id, {}};
-    for (std::size_t i = 0; i < candidates.size() && static_cast<int>(request.hashes.size()) < free; ++i) {
+    for (std::size_t i = 0; i < candidates.size() && static_cast<int>(request.hashes.size()) < free && room > 0; ++i) {
       const HeaderEntry* e = candidates[i];
       if (e->height > reach) break; // lowest first: the rest are higher still
       if (taken[i] || state->refused.contains(e)) continue;
       taken[i] = true;
+      --room;
       if (state->in_flight.empty()) state->busy_since = now;
       state->in_flight.push_back(*e->hash);
       in_flight_.emplace(*e->hash, InFlight{id, e});
@@ -177,6 +192,7 @@ bool BlockDownload::block_received(peer::PeerId peer, const Hash256& hash, std::
       state.measured ? kRateWeight * sample + (1 - kRateWeight) * state.bytes_per_second : sample;
   state.measured = true;
   state.busy_since = now;
+  average_block_bytes_ = kRateWeight * static_cast<double>(bytes) + (1 - kRateWeight) * average_block_bytes_;
 
   // A block that came without us waiting on it lets the timeout creep back to the default.
   if (!state.stalling_since)

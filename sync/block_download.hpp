@@ -28,8 +28,12 @@ struct BlockDownloadOptions {
   // Core's BLOCK_STALLING_TIMEOUT_DEFAULT and BLOCK_STALLING_TIMEOUT_MAX.
   std::chrono::milliseconds stall_timeout_initial{2'000};
   std::chrono::milliseconds stall_timeout_max{64'000};
-  // Downloaded but not yet validated bytes above which nothing new is requested.
+  // Downloaded but not yet validated bytes above which nothing new is requested. Blocks in flight
+  // count against it too, at the recent blocks' average size (1 MB until one came) times the
+  // memory a received block takes for each of its bytes (decoded, and its bytes kept), so many
+  // peers with full blocks cannot overshoot it. 0: blocks in flight are not counted.
   std::size_t max_buffered_bytes = 64u << 20;
+  std::size_t memory_per_block_byte = 4;
 };
 
 class BlockDownload {
@@ -97,6 +101,8 @@ public:
   std::vector<PeerStatus> peer_status() const;
   std::chrono::milliseconds stall_timeout() const { return stall_timeout_; }
   std::size_t buffered_bytes() const { return buffered_bytes_; }
+  // The memory a block in flight is expected to take once received (the recent average).
+  std::size_t expected_block_memory() const;
   bool is_in_flight(const Hash256& hash) const { return in_flight_.contains(hash); }
   // The window on the best header chain: heights (window_base, window_end].
   int window_base() const { return base().height; }
@@ -144,6 +150,7 @@ private:
   std::unordered_set<const HeaderEntry*> queued_; // handed to the chain, not yet stored
   std::chrono::milliseconds stall_timeout_;
   std::size_t buffered_bytes_ = 0;
+  double average_block_bytes_ = 1'000'000; // of blocks delivered (moving average)
 };
 
 } // namespace peregrine::sync

@@ -60,11 +60,18 @@ const BlockDownload::Request* request_of(const std::vector<BlockDownload::Reques
   return nullptr;
 }
 
+// The scheduling rules alone: blocks in flight are not counted against the memory bound.
+BlockDownloadOptions scheduling_only() {
+  BlockDownloadOptions options;
+  options.memory_per_block_byte = 0;
+  return options;
+}
+
 } // namespace
 
 TEST_CASE("block download: the window above the tip, lowest first, 16 per peer, never twice") {
   Chain chain;
-  BlockDownload download(chain.tree, chain.tree.genesis());
+  BlockDownload download(chain.tree, chain.tree.genesis(), scheduling_only());
   CHECK(download.window_base() == 0);
   CHECK(download.window_end() == 1'024);
   CHECK(download.queued() == 1'024);
@@ -100,7 +107,7 @@ TEST_CASE("block download: a peer is only given blocks its best header has") {
   for (const auto& h : fork) REQUIRE(chain.tree.accept(h, kNow).has_value());
   REQUIRE(chain.tree.best_height() == kChainLength);
 
-  BlockDownload download(chain.tree, chain.tree.genesis());
+  BlockDownload download(chain.tree, chain.tree.genesis(), scheduling_only());
   download.peer_best(1, chain.tree.find(wire::block_hash(fork.back())));
   download.peer_best(2, &chain.at(10));
   download.peer_best(3, nullptr); // no headers known yet
@@ -120,7 +127,7 @@ TEST_CASE("block download: a peer is only given blocks its best header has") {
 
 TEST_CASE("block download: the fastest peers get free slots first") {
   Chain chain;
-  BlockDownload download(chain.tree, chain.tree.genesis());
+  BlockDownload download(chain.tree, chain.tree.genesis(), scheduling_only());
   for (peer::PeerId p = 1; p <= 3; ++p) download.peer_best(p, &chain.best());
   auto requests = download.assign(kStart);
   REQUIRE(requests.size() == 3);
@@ -157,7 +164,7 @@ TEST_CASE("block download: the fastest peers get free slots first") {
 
 TEST_CASE("block download: notfound and disconnection give the blocks to another peer") {
   Chain chain;
-  BlockDownload download(chain.tree, chain.tree.genesis());
+  BlockDownload download(chain.tree, chain.tree.genesis(), scheduling_only());
   download.peer_best(1, &chain.best());
   download.peer_best(2, &chain.best());
   auto requests = download.assign(kStart);
@@ -201,6 +208,7 @@ TEST_CASE("block download: notfound and disconnection give the blocks to another
 TEST_CASE("block download: a stalling peer is named after 2 s, the timeout doubles to 64 s and decays") {
   Chain chain;
   BlockDownloadOptions options;
+  options.memory_per_block_byte = 0; // scheduling only
   options.window = 32;
   BlockDownload download(chain.tree, chain.tree.genesis(), options);
   download.peer_best(1, &chain.best());
@@ -284,6 +292,7 @@ TEST_CASE("block download: a stalling peer is named after 2 s, the timeout doubl
 TEST_CASE("block download: the first timely block shrinks the stall timeout by 0.85") {
   Chain chain;
   BlockDownloadOptions options;
+  options.memory_per_block_byte = 0; // scheduling only
   options.window = 16;
   BlockDownload download(chain.tree, chain.tree.genesis(), options);
   download.peer_best(1, &chain.best());
@@ -302,6 +311,7 @@ TEST_CASE("block download: buffered bytes over the limit stop new requests until
   Chain chain;
   BlockDownloadOptions options;
   options.max_buffered_bytes = 64u << 20;
+  options.memory_per_block_byte = 0; // the buffered bytes alone (in flight: the next case)
   BlockDownload download(chain.tree, chain.tree.genesis(), options);
   download.peer_best(1, &chain.best());
   download.peer_best(2, &chain.best());
@@ -331,9 +341,43 @@ TEST_CASE("block download: buffered bytes over the limit stop new requests until
   CHECK(requests[0].hashes.size() == 16);
 }
 
+TEST_CASE("block download: with many peers and full blocks, what is in flight stays within the memory bound") {
+  Chain chain;
+  BlockDownload download(chain.tree, chain.tree.genesis()); // 64 MiB; a block byte takes 4 in memory
+  for (peer::PeerId p = 1; p <= 8; ++p) download.peer_best(p, &chain.best());
+  // Nothing known of block sizes yet: 1 MB each, 4 MB of memory: 16 blocks, not 8 peers x 16.
+  auto requests = download.assign(kStart);
+  CHECK(download.in_flight() == 16);
+  // Full 2 MB blocks come in and wait for the chain; whatever is asked keeps buffered + in flight
+  // (at the average) within the bound, one block over at most.
+  std::size_t buffered = 0;
+  for (int round = 0; round < 8 && !requests.empty(); ++round) {
+    for (const auto& r : requests) {
+      for (const auto& hash : r.hashes) {
+        CHECK(download.block_received(r.peer, hash, 2'000'000, kStart + 1s));
+        chain.store(chain.height_of(hash));
+        buffered += 8'000'000;
+        download.set_buffered_bytes(buffered);
+      }
+    }
+    requests = download.assign(kStart + 1s);
+    if (!requests.empty())
+      CHECK(buffered + download.in_flight() * download.expected_block_memory() <=
+            (64u << 20) + download.expected_block_memory());
+  }
+  // The chain catches up: room for 64 MiB of 8 MB blocks in flight again.
+  buffered = 0;
+  download.set_buffered_bytes(0);
+  download.assign(kStart + 2s);
+  CHECK(download.expected_block_memory() > 7'000'000);
+  CHECK(download.in_flight() * download.expected_block_memory() <= (64u << 20) + download.expected_block_memory());
+  CHECK(download.in_flight() >= 7);
+}
+
 TEST_CASE("block download: the window moves up when the tip advances") {
   Chain chain;
   BlockDownloadOptions options;
+  options.memory_per_block_byte = 0; // scheduling only
   options.window = 32;
   BlockDownload download(chain.tree, chain.tree.genesis(), options);
   for (peer::PeerId p = 1; p <= 3; ++p) download.peer_best(p, &chain.best());
@@ -374,7 +418,7 @@ TEST_CASE("block download: a peer withholding the next block stalls even when th
   // Core names a staller only when the window is what stops the idle peer; a 40-block chain never
   // fills a 1,024-block window, and a peer sitting on blocks 1-16 would hold the chain forever.
   Chain chain;
-  BlockDownload download(chain.tree, chain.tree.genesis());
+  BlockDownload download(chain.tree, chain.tree.genesis(), scheduling_only());
   const sync::HeaderEntry& short_best = chain.at(40);
   download.peer_best(1, &short_best);
   download.peer_best(2, &short_best);

@@ -376,6 +376,7 @@ TEST_CASE("block sync: nothing is requested beyond the window above the validate
   sync::BlockDownloadOptions options;
   options.window = 32;
   options.max_in_flight_per_peer = 64; // so the window, not the peer's slots, is what binds
+  options.memory_per_block_byte = 0;   // nor the memory bound
   Net net(options);
   net.connect(1, served);
   net.pump();
