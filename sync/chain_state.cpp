@@ -299,6 +299,7 @@ std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
         }
       }
     }
+    trace.bip30_probes = cache_.lookups().misses - lookups_before.misses;
   }
 
   // Apply to the cache in block order (a transaction may spend an earlier one's outputs), keeping
@@ -438,6 +439,7 @@ std::expected<void, std::string> ChainState::commit(Pending& pending) {
   t.coins_miss += pending.trace.coins_miss;
   t.coin_hits += pending.trace.coin_hits;
   t.coin_misses += pending.trace.coin_misses;
+  t.bip30_probes += pending.trace.bip30_probes;
   t.script_cpu += pending.trace.script_cpu;
   t.script_wait += pending.trace.script_wait;
   t.undo_write += pending.trace.undo_write;

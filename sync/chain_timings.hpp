@@ -21,6 +21,7 @@ struct ChainTimings {
   ns script_cpu{0};   // script checks on the pool (overlaps the rest)
   std::uint64_t coin_hits = 0;
   std::uint64_t coin_misses = 0;
+  std::uint64_t bip30_probes = 0; // of coin_misses: new outputs checked absent (BIP30), the bloom filter's work
 };
 
 // One connected block, for --trace: its size and each stage's share of its connection.
@@ -32,6 +33,7 @@ struct BlockTrace {
   std::uint64_t inputs = 0;
   std::uint64_t coin_hits = 0;
   std::uint64_t coin_misses = 0;
+  std::uint64_t bip30_probes = 0;
   ChainTimings::ns block_check{0};
   ChainTimings::ns coins_hit{0};
   ChainTimings::ns coins_miss{0};

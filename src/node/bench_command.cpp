@@ -86,6 +86,7 @@ std::vector<OptionSpec> bench_options() {
        "second run (default: one per core)"},
       {"runs", ArgKind::value, "N", "import: runs, each into a fresh temporary datadir (default 3)"},
       {"coins", ArgKind::value, "N", "coins: size of the coin set (default 1,000,000)"},
+      {"headers", ArgKind::value, "N", "header-tree: headers mined and indexed (default 100,000)"},
       {"dbcache", ArgKind::value, "MIB", "import: coins cache size in MiB (default 450)"},
       {"assumevalid", ArgKind::value, "0|HASH",
        "import: skip scripts of ancestors of HASH (default 0: check every script)"},
@@ -149,7 +150,9 @@ int run_bench_command(const Context& ctx, const ParsedArgs& args) {
       ctx.err << "peregrine bench header-tree: takes no files\n";
       return kExitUsage;
     }
-    return bench::run_header_tree_bench(ctx.out, ctx.err, 100'000) ? kExitOk : kExitFailure;
+    auto headers = parse_uint_option(args, "headers", 100'000, 1'000, 10'000'000);
+    if (!headers) return command_misused(ctx, "peregrine bench header-tree", headers.error().message);
+    return bench::run_header_tree_bench(ctx.out, ctx.err, static_cast<int>(*headers)) ? kExitOk : kExitFailure;
   }
   if (name == "addrbook") {
     if (files > 0) {

@@ -13,18 +13,13 @@
 #include "../sync/block_builder.hpp"
 #include "sync/block_import.hpp"
 #include "sync/block_sync.hpp"
+#include "fuzz_input.hpp"
 
 using namespace peregrine;
 
 namespace {
 
-struct Input {
-  const std::uint8_t* data;
-  std::size_t size;
-  std::size_t pos = 0;
-  bool more() const { return pos < size; }
-  std::uint8_t byte() { return pos < size ? data[pos++] : 0; }
-};
+using fuzz::Input;
 
 const consensus::ChainParams& params() { return consensus::chain_params(consensus::Network::regtest); }
 

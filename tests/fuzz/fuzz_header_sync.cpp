@@ -10,10 +10,13 @@
 
 #include "consensus/pow.hpp"
 #include "sync/header_sync.hpp"
+#include "fuzz_input.hpp"
 
 using namespace peregrine;
 
 namespace {
+
+using fuzz::Input;
 
 struct NullPeers final : peer::PeerControl {
   void send(peer::PeerId, const wire::Message&) override {}
@@ -23,15 +26,6 @@ struct NullPeers final : peer::PeerControl {
   void send_frame(peer::PeerId, Bytes) override {}
   std::size_t send_queue_bytes(peer::PeerId) const override { return 0; }
   void hold_messages(peer::PeerId, bool) override {}
-};
-
-struct Input {
-  const std::uint8_t* data;
-  std::size_t size;
-  std::size_t pos = 0;
-  bool more() const { return pos < size; }
-  std::uint8_t byte() { return pos < size ? data[pos++] : 0; }
-  std::uint32_t u32() { return byte() | (byte() << 8) | (byte() << 16) | (std::uint32_t{byte()} << 24); }
 };
 
 consensus::ChainParams make_params() {

@@ -54,6 +54,7 @@ TEST_CASE("the report's table and JSON carry every stage of both threads") {
   t.timings.script_cpu = 3s;
   t.timings.coin_hits = 7;
   t.timings.coin_misses = 3;
+  t.timings.bip30_probes = 2;
   t.flushes = 2;
   t.backpressure = 1500ms;
   t.backpressure_in_flush = 1s;
@@ -64,7 +65,8 @@ TEST_CASE("the report's table and JSON carry every stage of both threads") {
   CHECK(table.find("waiting for blocks                        2.000   50.0%") != std::string::npos);
   CHECK(table.find("UTXO flushes                              1.000   25.0%") != std::string::npos);
   CHECK(table.find("io thread: 2.000 s") != std::string::npos);
-  CHECK(table.find("7 from the cache, 3 from the database (70.0% hits)") != std::string::npos);
+  CHECK(table.find("7 from the cache, 3 from the database (70.0% hits; 2 of the database's were BIP30's") !=
+        std::string::npos);
   CHECK(table.find("UTXO flushes: 2, 1.000 s; the feeder held back by the memory bound 1.500 s, 1.000 s of it during flushes") !=
         std::string::npos);
   CHECK(table.find("3.000 s of pool time, 37.5% of its capacity") != std::string::npos); // 3 s / (4 s * 2)
@@ -73,6 +75,7 @@ TEST_CASE("the report's table and JSON carry every stage of both threads") {
   const std::string json = sync::profile_json(t).dump();
   CHECK(json.find("\"chain\":{\"wall_seconds\":4,\"waiting_for_blocks_seconds\":2") != std::string::npos);
   CHECK(json.find("\"io\":{\"wall_seconds\":2,\"network_wait_seconds\":2") != std::string::npos);
+  CHECK(json.find("\"coin_misses\":3,\"bip30_probes\":2") != std::string::npos);
   CHECK(json.find("\"bottleneck\":\"network\"") != std::string::npos);
 }
 
