@@ -103,7 +103,10 @@ def main():
     try:
         if opts.mode == "sync":
             server = subprocess.Popen([opts.peregrine, "sync", "--network=regtest", f"--datadir={opts.serve_datadir}",
-                                       "--listen", f"--port={opts.serve_port}", "--progress=0"],
+                                       "--listen", f"--port={opts.serve_port}", "--progress=0",
+                                       # a generated chain's tip is old: without this the server
+                                       # counts itself in IBD and, as Core, answers no getheaders
+                                       "--maxtipage=2000000000"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(2)
         if opts.reference:
