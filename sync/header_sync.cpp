@@ -130,9 +130,11 @@ void HeaderSync::finish_initial_sync(PeerSync& peer) {
   caught_up_ = true;
   log_.info(kLog, "headers caught up with peer {}: height {} ({})", peer.info.id, tree_.best_height(),
             tree_.best().hash->to_hex());
-  // Now learn every other peer's chain too.
+  // Now learn every other peer's chain too; and the sync peer's, when its answers taught us
+  // nothing (we had every header it has, as after a restart): without a best known header it
+  // would never be asked for a block.
   for (auto& [id, p] : sync_peers_)
-    if (id != peer.info.id) request_headers(p, learning_locator());
+    if (id != peer.info.id || !p.best_known) request_headers(p, learning_locator());
 }
 
 std::vector<Hash256> HeaderSync::learning_locator() const {

@@ -130,6 +130,23 @@ TEST_CASE("header sync: one peer at a time, 2,000 per answer, until a short answ
   CHECK(f.peers.offences.empty());
 }
 
+TEST_CASE("header sync: with every header stored already (a restart), the sync peer's best is still learned") {
+  Fixture f;
+  f.start();
+  auto chain = mine_chain(f.params, 300);
+  for (const auto& h : chain) REQUIRE(f.tree->accept(h, kNow));
+  f.ready(1);
+  REQUIRE(f.serve_one(1, chain)); // asked from our best: nothing new to say
+  CHECK(f.sync->caught_up());
+  CHECK(f.sync->best_known(1) == nullptr);
+  // Asked again from our best's parent, it answers with the best header: blocks can come from it.
+  REQUIRE(f.serve_one(1, chain));
+  REQUIRE(f.sync->best_known(1) != nullptr);
+  CHECK(f.sync->best_known(1)->height == 300);
+  CHECK_FALSE(f.serve_one(1, chain)); // and no loop of requests
+  CHECK(f.peers.offences.empty());
+}
+
 TEST_CASE("header sync: a silent sync peer is replaced after the timeout; outbound peers are preferred") {
   Fixture f;
   f.start();
