@@ -71,3 +71,16 @@ void PeerManager::send_ping(Peer& peer, Clock::time_point now) {
 }
 
 } // namespace peregrine::peer
+
+namespace peregrine::peer {
+
+void PeerManager::request_pings() {
+  // As Core's RPC ping: every ready peer without a ping outstanding gets one now; the pong
+  // updates its ping time.
+  const auto now = Clock::now();
+  for (auto& [id, peer] : peers_) {
+    if (peer->is_ready() && !peer->ping_nonce) send_ping(*peer, now);
+  }
+}
+
+} // namespace peregrine::peer

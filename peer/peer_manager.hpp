@@ -133,6 +133,9 @@ public:
   void add_node(const std::string& target);
 
   std::vector<PeerSnapshot> snapshot() const;
+  const PeerManagerConfig& config() const { return config_; }
+  // The RPC ping: a ping to every ready peer now.
+  void request_pings();
   std::size_t peer_count() const { return peers_.size(); }
   BanList& bans() { return bans_; }
 

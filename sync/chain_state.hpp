@@ -137,6 +137,9 @@ public:
   std::function<void(const HeaderEntry&)> defer_invalidation;
 
   const HeaderEntry& tip() const { return *tip_; }
+  // The coins cache over the UTXO database, for reads (call wait_for_checks() first for coins that
+  // agree with tip()).
+  const CoinsCache& coins() const { return cache_; }
   // Transactions in the chain up to tip(), genesis included; 0 when unknown (an older database).
   std::uint64_t chain_tx() const { return chain_tx_; }
   const std::vector<InvalidBlock>& invalid_blocks() const { return invalid_; }

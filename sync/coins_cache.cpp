@@ -55,6 +55,16 @@ std::expected<bool, std::string> CoinsCache::have(const wire::OutPoint& outpoint
   return true; // not cached: see the header
 }
 
+std::expected<std::optional<consensus::Coin>, std::string> CoinsCache::find(const wire::OutPoint& outpoint) const {
+  if (const Entry* e = table_.find(outpoint)) {
+    if (e->spent()) return std::optional<consensus::Coin>{};
+    auto coin = decode(outpoint, e->record());
+    if (!coin) return std::unexpected(coin.error());
+    return std::optional<consensus::Coin>(std::move(*coin));
+  }
+  return db_.get(outpoint);
+}
+
 void CoinsCache::put(const wire::OutPoint& outpoint, ByteSpan record, bool possible_overwrite) {
   auto [e, added] = table_.try_emplace(outpoint);
   // Fresh only if the database cannot have a coin here: a new outpoint, not overwriting, or one we

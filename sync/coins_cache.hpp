@@ -28,6 +28,9 @@ public:
   // database cannot be read or holds a record that does not decode. A coin found on disk is not
   // cached: the caller (BIP30) only asks about outputs that should not exist.
   std::expected<bool, std::string> have(const wire::OutPoint& outpoint);
+  // The unspent coin at this outpoint, if any, changing nothing (not even the lookup counts): for
+  // reports such as the RPC gettxout.
+  std::expected<std::optional<consensus::Coin>, std::string> find(const wire::OutPoint& outpoint) const;
   // Whether the cache answers for this outpoint (a coin, or a spend not yet written) without the
   // database: what a prefetcher need not read.
   bool cached(const wire::OutPoint& outpoint) const { return table_.find(outpoint) != nullptr; }

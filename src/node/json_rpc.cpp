@@ -158,75 +158,217 @@ std::vector<std::string> RpcDispatcher::method_names() const {
   return names;
 }
 
+const RpcMethod* RpcDispatcher::find(std::string_view name) const {
+  auto found = methods_.find(name);
+  return found == methods_.end() ? nullptr : &found->second;
+}
+
+// Runs a method's synchronous handler, or says why it cannot run (unknown, warming up, bad named
+// arguments). `positional` receives the arguments for an asynchronous handler.
+namespace {
+
+RpcError internal_error(const char* what) {
+  return {rpc_code::internal_error, what ? fmt::format("Internal error: {}", what) : std::string("Internal error")};
+}
+
+} // namespace
+
+namespace {
+
+// Registers a call for getrpcinfo while it runs.
+class ActiveCallScope {
+ public:
+  ActiveCallScope(std::shared_ptr<RpcDispatcher::ActiveCalls> calls, const std::string& method) : calls_(std::move(calls)) {
+    id_ = calls_->next++;
+    calls_->calls.emplace(id_, RpcDispatcher::ActiveCall{method, std::chrono::steady_clock::now()});
+  }
+  ~ActiveCallScope() { calls_->calls.erase(id_); }
+  ActiveCallScope(const ActiveCallScope&) = delete;
+  ActiveCallScope& operator=(const ActiveCallScope&) = delete;
+
+ private:
+  std::shared_ptr<RpcDispatcher::ActiveCalls> calls_;
+  std::uint64_t id_ = 0;
+};
+
+} // namespace
+
+std::vector<RpcDispatcher::ActiveCall> RpcDispatcher::active_calls() const {
+  std::vector<ActiveCall> out;
+  for (const auto& [id, call] : active_->calls) out.push_back(call);
+  return out;
+}
+
 RpcResult RpcDispatcher::call(const Request& request) const {
   if (warmup_) return std::unexpected(RpcError{rpc_code::in_warmup, *warmup_});
-  auto found = methods_.find(request.method);
-  if (found == methods_.end() || !found->second.handler) {
-    return std::unexpected(RpcError{rpc_code::method_not_found, "Method not found"});
-  }
-  const RpcMethod& method = found->second;
+  const RpcMethod* method = find(request.method);
+  if (!method || !method->handler) return std::unexpected(RpcError{rpc_code::method_not_found, "Method not found"});
+  ActiveCallScope active(active_, request.method);
   try {
     if (const auto* named = request.params.as_object()) {
-      auto positional = positional_from_named(*named, method.arg_names);
+      auto positional = positional_from_named(*named, method->arg_names);
       if (!positional) return positional;
-      return method.handler(*positional);
+      return method->handler(*positional);
     }
-    return method.handler(request.params);
+    return method->handler(request.params);
   } catch (const std::exception& e) {
     // Handlers report errors by value; an exception is a bug, but must not take the server down.
-    return std::unexpected(RpcError{rpc_code::internal_error, fmt::format("Internal error: {}", e.what())});
+    return std::unexpected(internal_error(e.what()));
   } catch (...) {
-    return std::unexpected(RpcError{rpc_code::internal_error, "Internal error"});
+    return std::unexpected(internal_error(nullptr));
   }
 }
 
+struct RpcDispatcher::Parsed {
+  std::optional<RpcHttpReply> reply; // answered before any method runs
+  bool batch = false;
+  std::vector<Request> requests;
+  std::vector<std::optional<RpcError>> errors; // a batch item that is not a valid request
+};
+
+RpcDispatcher::Parsed RpcDispatcher::parse(std::string_view body) const {
+  Parsed out;
+  if (body.size() > kMaxBodyBytes) {
+    out.reply = top_level_error(invalid_request("Request body too large"));
+    out.reply->http_status = 413;
+    return out;
+  }
+  auto parsed = json::parse(body, json::ParseLimits{.max_depth = kMaxDepth});
+  if (!parsed) {
+    out.reply = top_level_error({rpc_code::parse_error, "Parse error"});
+  } else if (parsed->is_object()) {
+    Request request;
+    if (auto ok = parse_request(*parsed, request); !ok) {
+      // Core answers a malformed single request with an HTTP error in either version.
+      out.reply = RpcHttpReply{http_status_for(ok.error().code), with_newline(reply_object(request, std::unexpected(ok.error())))};
+    } else {
+      out.requests.push_back(std::move(request));
+    }
+  } else if (const auto* items = parsed->as_array()) {
+    if (items->size() > kMaxBatch) {
+      out.reply = top_level_error(
+          invalid_request(fmt::format("Batch of {} requests is over the limit of {}", items->size(), kMaxBatch)));
+      return out;
+    }
+    out.batch = true;
+    for (const json::Value& item : *items) {
+      Request request;
+      auto ok = parse_request(item, request);
+      out.errors.push_back(ok ? std::nullopt : std::optional<RpcError>(ok.error()));
+      out.requests.push_back(std::move(request));
+    }
+  } else {
+    out.reply = top_level_error({rpc_code::parse_error, "Top-level object parse error"});
+  }
+  return out;
+}
+
+namespace {
+
+// The HTTP reply for requests and their outcomes, one each.
+RpcHttpReply finish(const RpcDispatcher::Parsed& parsed, const std::vector<RpcResult>& outcomes);
+
+} // namespace
+
 RpcHttpReply RpcDispatcher::handle(std::string_view body) const {
   try {
-    if (body.size() > kMaxBodyBytes) {
-      RpcHttpReply reply = top_level_error(invalid_request("Request body too large"));
-      reply.http_status = 413;
-      return reply;
-    }
-    auto parsed = json::parse(body, json::ParseLimits{.max_depth = kMaxDepth});
-    if (!parsed) return top_level_error({rpc_code::parse_error, "Parse error"});
-
-    if (parsed->is_object()) {
-      Request request;
-      if (auto ok = parse_request(*parsed, request); !ok) {
-        // Core answers a malformed single request with an HTTP error in either version.
-        return {http_status_for(ok.error().code),
-                with_newline(reply_object(request, std::unexpected(ok.error())))};
+    Parsed parsed = parse(body);
+    if (parsed.reply) return *parsed.reply;
+    std::vector<RpcResult> outcomes;
+    for (std::size_t i = 0; i < parsed.requests.size(); ++i) {
+      if (parsed.batch && parsed.errors[i]) {
+        outcomes.push_back(std::unexpected(*parsed.errors[i]));
+      } else {
+        outcomes.push_back(call(parsed.requests[i]));
       }
-      RpcResult outcome = call(request);
-      if (request.notification()) return {204, {}}; // executed, never answered
-      int status = 200;
-      // 1.0 errors surface as HTTP errors; 2.0 puts them in a 200 reply.
-      if (!outcome && request.version == JsonRpcVersion::legacy) status = http_status_for(outcome.error().code);
-      return {status, with_newline(reply_object(request, outcome))};
     }
-
-    if (const auto* items = parsed->as_array()) {
-      if (items->size() > kMaxBatch) {
-        return top_level_error(invalid_request(
-            fmt::format("Batch of {} requests is over the limit of {}", items->size(), kMaxBatch)));
-      }
-      // Batches always answer HTTP 200, errors inside; notifications are left out (an empty
-      // array when nothing is left, as Core does).
-      json::Value replies = json::Value::array();
-      for (const json::Value& item : *items) {
-        Request request;
-        auto ok = parse_request(item, request);
-        RpcResult outcome = ok ? call(request) : RpcResult(std::unexpected(ok.error()));
-        if (!request.notification()) replies.push_back(reply_object(request, outcome));
-      }
-      return {200, with_newline(replies)};
-    }
-
-    return top_level_error({rpc_code::parse_error, "Top-level object parse error"});
+    return finish(parsed, outcomes);
   } catch (...) {
     // Out of memory while building a reply: answer without allocating more than a literal.
     return {500, {}};
   }
 }
+
+peer::asio::awaitable<RpcHttpReply> RpcDispatcher::handle_async(std::string body) const {
+  // Held by the frame: after a wait, `this` may be gone if the server stopped meanwhile.
+  std::shared_ptr<const std::atomic<bool>> stopped = stopped_;
+  std::optional<Parsed> parsed;
+  try {
+    parsed = parse(body);
+  } catch (...) {
+    co_return RpcHttpReply{500, {}};
+  }
+  if (parsed->reply) co_return *parsed->reply;
+  std::vector<RpcResult> outcomes;
+  for (std::size_t i = 0; i < parsed->requests.size(); ++i) {
+    const Request& request = parsed->requests[i];
+    if (parsed->batch && parsed->errors[i]) {
+      outcomes.push_back(std::unexpected(*parsed->errors[i]));
+      continue;
+    }
+    if (stopped->load()) {
+      outcomes.push_back(std::unexpected(RpcError{rpc_code::misc_error, "Shutting down"}));
+      continue;
+    }
+    const RpcMethod* method = warmup_ ? nullptr : find(request.method);
+    if (!method || !method->async_handler) {
+      outcomes.push_back(call(request));
+      continue;
+    }
+    RpcResult args = request.params;
+    if (const auto* named = request.params.as_object()) args = positional_from_named(*named, method->arg_names);
+    if (!args) {
+      outcomes.push_back(std::move(args));
+      continue;
+    }
+    AsyncRpcHandler handler = method->async_handler; // a copy: the method table may go away
+    ActiveCallScope active(active_, request.method);
+    std::optional<RpcResult> outcome;
+    try {
+      outcome = co_await handler(*args, RpcWaits(stopped));
+    } catch (const std::exception& e) {
+      outcome = std::unexpected(internal_error(e.what()));
+    } catch (...) {
+      outcome = std::unexpected(internal_error(nullptr));
+    }
+    outcomes.push_back(std::move(*outcome));
+  }
+  try {
+    co_return finish(*parsed, outcomes);
+  } catch (...) {
+    co_return RpcHttpReply{500, {}};
+  }
+}
+
+peer::asio::awaitable<bool> RpcWaits::pause(std::chrono::milliseconds duration) const {
+  if (stopped_->load()) co_return false;
+  peer::asio::steady_timer timer(co_await peer::asio::this_coro::executor, duration);
+  peer::error_code ec;
+  co_await timer.async_wait(peer::no_throw(ec));
+  co_return !stopped_->load();
+}
+
+namespace {
+
+RpcHttpReply finish(const RpcDispatcher::Parsed& parsed, const std::vector<RpcResult>& outcomes) {
+  if (!parsed.batch) {
+    const Request& request = parsed.requests.front();
+    const RpcResult& outcome = outcomes.front();
+    if (request.notification()) return {204, {}}; // executed, never answered
+    int status = 200;
+    // 1.0 errors surface as HTTP errors; 2.0 puts them in a 200 reply.
+    if (!outcome && request.version == JsonRpcVersion::legacy) status = http_status_for(outcome.error().code);
+    return {status, with_newline(reply_object(request, outcome))};
+  }
+  // Batches always answer HTTP 200, errors inside; notifications are left out (an empty array
+  // when nothing is left, as Core does).
+  json::Value replies = json::Value::array();
+  for (std::size_t i = 0; i < parsed.requests.size(); ++i) {
+    if (!parsed.requests[i].notification()) replies.push_back(reply_object(parsed.requests[i], outcomes[i]));
+  }
+  return {200, with_newline(replies)};
+}
+
+} // namespace
 
 } // namespace peregrine::node

@@ -69,6 +69,7 @@ struct RpcServer::State {
   // Used only while `running`: after stop() the owner may destroy them while coroutines unwind.
   RpcDispatcher& dispatcher;
   std::function<std::string()> metrics;
+  std::function<HealthReport()> health;
   util::Logger& log;
 
   std::optional<RpcAuth> auth;
@@ -92,10 +93,52 @@ using State = RpcServer::State;
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
-// The answer to one complete request. Every request must be authenticated first.
+bool is_path(std::string_view target, std::string_view path) {
+  return target == path || (target.starts_with(path) && target[path.size()] == '?');
+}
+
+Response health_response(const State& state, unsigned version, bool liveness) {
+  if (liveness) return make_response(http::status::ok, version, "{\"status\":\"alive\"}\n", "application/json");
+  HealthReport report;
+  try {
+    if (state.health) report = state.health();
+  } catch (const std::exception& e) {
+    state.log.warn("rpc", "health failed: {}", e.what());
+  }
+  if (report.json.empty()) report.json = "{\"status\":\"starting\",\"ready\":false}";
+  return make_response(report.ready ? http::status::ok : http::status::service_unavailable, version,
+                       report.json + "\n", "application/json");
+}
+
+Response metrics_response(const State& state, unsigned version) {
+  std::string text;
+  try {
+    text = state.metrics ? state.metrics() : std::string();
+  } catch (const std::exception& e) {
+    state.log.warn("rpc", "metrics failed: {}", e.what());
+    return make_response(http::status::internal_server_error, version, "metrics unavailable\n", "text/plain");
+  }
+  return make_response(http::status::ok, version, std::move(text), "text/plain; version=0.0.4");
+}
+
+// The answer to one complete request. Every request but GET /health must be authenticated first
+// (and /metrics too, but on the --metricsport server).
 asio::awaitable<Response> respond(std::shared_ptr<State> state, std::shared_ptr<Connection> connection,
                                   const Request& request) {
   const unsigned version = request.version();
+  const std::string_view target = view(request.target());
+  const bool get = request.method() == http::verb::get;
+  // For supervisors and container probes, which hold no credentials.
+  if (get && (is_path(target, "/health") || is_path(target, "/health/ready"))) {
+    co_return health_response(*state, version, false);
+  }
+  if (get && is_path(target, "/health/live")) co_return health_response(*state, version, true);
+  if (state->config.metrics_only) {
+    if (get && is_path(target, "/metrics")) co_return metrics_response(*state, version);
+    co_return make_response(http::status::forbidden, version, "this port serves /metrics and /health only\n",
+                            "text/plain");
+  }
+
   if (!state->auth->check(view(request[http::field::authorization]))) {
     error_code ec;
     tcp::endpoint remote = connection->stream.socket().remote_endpoint(ec);
@@ -109,25 +152,15 @@ asio::awaitable<Response> respond(std::shared_ptr<State> state, std::shared_ptr<
   }
 
   if (request.method() == http::verb::post) {
-    // Any path: Core serves "/" and "/wallet/<name>", and we have no wallets to tell apart.
-    RpcHttpReply reply = state->dispatcher.handle(request.body());
+    // Any path: Core serves "/" and "/wallet/<name>", and we have no wallets to tell apart. A
+    // waiting method (waitforblockheight) suspends here while the io thread serves the rest.
+    RpcHttpReply reply = co_await state->dispatcher.handle_async(request.body());
     auto status = static_cast<http::status>(reply.http_status);
     if (reply.body.empty()) co_return make_response(status, version, {}, {});
     co_return make_response(status, version, std::move(reply.body), "application/json");
   }
 
-  std::string_view target = view(request.target());
-  if (request.method() == http::verb::get && (target == "/metrics" || target.starts_with("/metrics?"))) {
-    std::string text;
-    try {
-      text = state->metrics ? state->metrics() : std::string();
-    } catch (const std::exception& e) {
-      state->log.warn("rpc", "metrics failed: {}", e.what());
-      co_return make_response(http::status::internal_server_error, version, "metrics unavailable\n",
-                              "text/plain");
-    }
-    co_return make_response(http::status::ok, version, std::move(text), "text/plain; version=0.0.4");
-  }
+  if (get && is_path(target, "/metrics")) co_return metrics_response(*state, version);
 
   Response response = make_response(http::status::method_not_allowed, version,
                                      "JSONRPC server handles only POST requests\n", "text/plain");
@@ -299,7 +332,9 @@ std::expected<void, std::string> RpcServer::start() {
     s.log.debug("rpc", "not listening on [::1]:{}: {}", s.port, v6.error().message());
   }
 
-  if (s.config.password) {
+  if (s.config.metrics_only) {
+    // No credentials on this port: nothing to check, no cookie to write.
+  } else if (s.config.password) {
     s.auth.emplace(RpcAuth::from_password(s.config.user.value_or(""), *s.config.password));
   } else {
     auto cookie = RpcAuth::create_cookie(s.config.datadir);
@@ -313,13 +348,15 @@ std::expected<void, std::string> RpcServer::start() {
 
   s.running = true;
   for (auto& acceptor : s.acceptors) asio::co_spawn(s.io, accept_loop(state_, acceptor), asio::detached);
-  s.log.info("rpc", "RPC server listening on 127.0.0.1:{}{}", s.port, v6 ? " and [::1]" : "");
+  s.log.info("rpc", "{} listening on 127.0.0.1:{}{}", s.config.metrics_only ? "metrics server" : "RPC server", s.port,
+             v6 ? " and [::1]" : "");
   if (!s.cookie_path.empty()) s.log.info("rpc", "RPC cookie in {}", s.cookie_path.string());
   return {};
 }
 
 void RpcServer::stop() {
   State& s = *state_;
+  if (s.running) s.dispatcher.stop_waits();
   s.running = false;
   error_code ec;
   for (auto& acceptor : s.acceptors) acceptor->close(ec);
@@ -330,6 +367,8 @@ void RpcServer::stop() {
   s.connections.clear();
   if (s.auth) s.auth->remove_cookie();
 }
+
+void RpcServer::set_health(std::function<HealthReport()> health) { state_->health = std::move(health); }
 
 std::uint16_t RpcServer::port() const { return state_->port; }
 

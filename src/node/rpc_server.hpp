@@ -30,6 +30,16 @@ struct RpcServerConfig {
   std::optional<std::string> user, password;
   // An idle keep-alive connection is closed after this, and a request must arrive whole within it.
   std::chrono::milliseconds request_timeout{30'000};
+  // --metricsport: a server for GET /metrics and /health alone, without credentials (no cookie is
+  // written and JSON-RPC is refused), for scrapers that cannot hold a secret.
+  bool metrics_only = false;
+};
+
+// GET /health: served without credentials, 200 when ready and 503 otherwise, the body a JSON
+// object (see doc/rpc.md).
+struct HealthReport {
+  bool ready = false;
+  std::string json;
 };
 
 class RpcServer {
@@ -48,6 +58,8 @@ class RpcServer {
   // Binds 127.0.0.1 (and ::1 when the host has IPv6), writes the cookie, starts accepting. The
   // error names the port (and says so when it is in use). Call once, before or while io runs.
   std::expected<void, std::string> start();
+  // The source of GET /health (without one, /health answers 503).
+  void set_health(std::function<HealthReport()> health);
   // Closes the listeners and every connection and deletes the cookie. Call on the io thread, or
   // when the io_context is not running. Idempotent.
   void stop();

@@ -96,7 +96,7 @@ public:
     stop_timer_.cancel();
     signals_.cancel();
     report_signal_.cancel();
-    if (rpc_) rpc_->stop();
+    for (RpcServer* server : rpc_) server->stop();
     node_.peers.stop();
   }
 
@@ -108,7 +108,7 @@ public:
     });
   }
 
-  void set_rpc(RpcServer* rpc) { rpc_ = rpc; }
+  void add_rpc(RpcServer* rpc) { rpc_.push_back(rpc); }
   bool interrupted() const { return interrupted_; }
   bool reached_goal() const { return reached_goal_; }
 
@@ -184,7 +184,7 @@ private:
   sync::RateMeter meter_;
   Clock::time_point last_progress_ = Clock::now();
   Clock::time_point alone_since_ = Clock::now();
-  RpcServer* rpc_ = nullptr;
+  std::vector<RpcServer*> rpc_; // JSON-RPC, and the --metricsport server
   std::uint64_t ticks_ = 0;
   bool stopping_ = false;
   bool interrupted_ = false;
@@ -223,6 +223,7 @@ std::vector<OptionSpec> sync_options() {
       {"rpcport", ArgKind::value, "PORT", "serve JSON-RPC (Bitcoin Core's dialect) and /metrics on 127.0.0.1:PORT"},
       {"rpcuser", ArgKind::value, "USER", "RPC user (default: a cookie file in the datadir)"},
       {"rpcpassword", ArgKind::value, "PASSWORD", "RPC password (with --rpcuser)"},
+      {"metricsport", ArgKind::value, "PORT", "serve GET /metrics and /health without credentials on 127.0.0.1:PORT"},
       {"trace", ArgKind::value, "FILE.csv", "write each connected block's size and stage times to FILE.csv"},
       {"maxuploadtarget", ArgKind::value, "MiB", "aim to upload at most MiB per 24 h: once near it, serve only the last week's blocks (default 0: none)"},
       {"maxtipage", ArgKind::value, "SECONDS", "a tip older than this is initial block download: getheaders unanswered, no announcements (default 86400)"},
@@ -311,17 +312,31 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   blocks.set_profile(&profile);
 
   SyncNode node{params, *stores, tree, worker, headers, blocks, server, manager, profile, chain_options->par,
-                pruned, Clock::now(), {}};
+                pruned, chain_options->prune_target_bytes, ctx.datadir, Clock::now(), {}};
   SyncRun run(io, node, rules, addresses, log);
   node.request_stop = [&run] { run.stop_soon(); };
   RpcDispatcher dispatcher;
-  std::optional<RpcServer> rpc;
+  std::optional<RpcServer> rpc, metrics_server;
+  auto metrics = [&node] { return sync_metrics(node); };
+  auto health = [&node] { return sync_health(node); };
   if (*rpc_config) {
     add_sync_methods(dispatcher, node);
-    rpc.emplace(io, **rpc_config, dispatcher, [&node] { return sync_metrics(node); }, log);
+    rpc.emplace(io, **rpc_config, dispatcher, metrics, log);
+    rpc->set_health(health);
     if (auto started = rpc->start(); !started) return fail(ctx, started.error());
     log.info(kLog, "JSON-RPC on 127.0.0.1:{}", rpc->port());
-    run.set_rpc(&*rpc);
+    run.add_rpc(&*rpc);
+  }
+  if (args.has("metricsport")) {
+    auto port = parse_uint_option(args, "metricsport", 0, 1, 65535);
+    if (!port) return usage(ctx, port.error());
+    RpcServerConfig config;
+    config.port = static_cast<std::uint16_t>(*port);
+    config.metrics_only = true;
+    metrics_server.emplace(io, config, dispatcher, metrics, log);
+    metrics_server->set_health(health);
+    if (auto started = metrics_server->start(); !started) return fail(ctx, started.error());
+    run.add_rpc(&*metrics_server);
   }
   run.start();
   io.run();

@@ -3,6 +3,7 @@
 // the summary at exit). Everything here lives on the io thread, and so do its readers, but for the
 // chain, which runs on its own thread and is read through its published snapshot.
 #include <chrono>
+#include <filesystem>
 #include <functional>
 
 #include "consensus/chainparams.hpp"
@@ -29,6 +30,8 @@ struct SyncNode {
   sync::IbdProfile& profile;
   unsigned script_threads;
   bool pruned; // --prune
+  std::uint64_t prune_target_bytes; // --prune's target (0 without it)
+  std::filesystem::path datadir;
   std::chrono::steady_clock::time_point started;
   std::function<void()> request_stop; // a clean shutdown (the RPC `stop`)
 };

@@ -1,10 +1,15 @@
 #include "node/sync_rpc.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include <fmt/format.h>
 
+#include "node/rpc_blockchain.hpp"
+#include "node/rpc_control.hpp"
+#include "node/rpc_params.hpp"
 #include "node/sync_report.hpp"
+#include "peer/asio.hpp"
 #include "peer/subnet.hpp"
 #include "sync/utxo_stats.hpp"
 #include "util/hex.hpp"
@@ -13,98 +18,80 @@
 namespace peregrine::node {
 namespace {
 
-namespace json = util::json;
-using Args = json::Value; // the positional arguments: an array
 
 // Core's RPC_CLIENT_NODE_NOT_CONNECTED and RPC_CLIENT_INVALID_IP_OR_SUBNET.
 constexpr int kNodeNotConnected = -29;
 constexpr int kInvalidIpOrSubnet = -30;
 
-const json::Value* arg(const Args& args, std::size_t i) {
-  const auto* a = args.as_array();
-  if (!a || i >= a->size() || (*a)[i].is_null()) return nullptr;
-  return &(*a)[i];
-}
+using namespace rpc;
 
-RpcError invalid(std::string message) { return {rpc_code::invalid_parameter, std::move(message)}; }
-
-std::expected<std::string, RpcError> string_arg(const Args& args, std::size_t i, std::string_view name) {
-  const json::Value* v = arg(args, i);
-  if (!v || !v->as_string()) return std::unexpected(RpcError{rpc_code::misc_error, fmt::format("{} must be a string", name)});
-  return *v->as_string();
-}
-
-// Core's GetDifficulty: the genesis target over this one.
-double difficulty(std::uint32_t bits) {
-  int shift = (bits >> 24) & 0xff;
-  double diff = 65535.0 / static_cast<double>(bits & 0x00ffffff);
-  for (; shift < 29; ++shift) diff *= 256.0;
-  for (; shift > 29; --shift) diff /= 256.0;
-  return diff;
-}
-
-std::string hex_bits(std::uint32_t bits) { return fmt::format("{:08x}", bits); }
-
-json::Value header_json(const SyncNode& node, const sync::HeaderEntry& e) {
-  const sync::HeaderEntry& tip = node.chain.tip();
-  const bool active = tip.ancestor(e.height) == &e;
-  json::Value out = json::Value::object();
-  out.set("hash", e.hash->to_hex());
-  out.set("confirmations", static_cast<std::int64_t>(active ? tip.height - e.height + 1 : -1));
-  out.set("height", static_cast<std::int64_t>(e.height));
-  out.set("version", static_cast<std::int64_t>(e.version));
-  out.set("versionHex", fmt::format("{:08x}", static_cast<std::uint32_t>(e.version)));
-  out.set("merkleroot", e.merkle_root.to_hex());
-  out.set("time", static_cast<std::int64_t>(e.time));
-  out.set("mediantime", node.tree.median_time_past(e));
-  out.set("nonce", static_cast<std::uint64_t>(e.nonce));
-  out.set("bits", hex_bits(e.bits));
-  out.set("difficulty", difficulty(e.bits));
-  out.set("chainwork", e.chain_work.to_hex());
-  if (e.prev) out.set("previousblockhash", e.prev->hash->to_hex());
-  if (active && e.height < tip.height) out.set("nextblockhash", tip.ancestor(e.height + 1)->hash->to_hex());
+// Core's names for service bits (getpeerinfo's servicesnames, getnetworkinfo's localservicesnames).
+json::Value service_names(std::uint64_t services) {
+  static constexpr std::pair<int, const char*> kNames[] = {{0, "NETWORK"}, {1, "GETUTXO"}, {2, "BLOOM"},
+                                                          {3, "WITNESS"}, {6, "COMPACT_FILTERS"},
+                                                          {10, "NETWORK_LIMITED"}, {11, "P2P_V2"}};
+  json::Value out = json::Value::array();
+  for (int bit = 0; bit < 64; ++bit) {
+    if (!(services >> bit & 1)) continue;
+    const char* name = nullptr;
+    for (const auto& [b, n] : kNames) if (b == bit) name = n;
+    out.push_back(name ? std::string(name) : fmt::format("UNKNOWN[2^{}]", bit));
+  }
   return out;
 }
 
-RpcResult getblockhash(const SyncNode& node, const Args& args) {
-  const json::Value* h = arg(args, 0);
-  auto height = h ? h->as_int64() : std::nullopt;
-  if (!height) return std::unexpected(RpcError{rpc_code::misc_error, "height must be a number"});
-  if (*height < 0 || *height > node.chain.tip().height) return std::unexpected(invalid("Block height out of range"));
-  return json::Value(node.chain.tip().ancestor(static_cast<int>(*height))->hash->to_hex());
+// "1.2.3.4:8333" or "[::1]:8333": Core's network name for the address.
+std::string network_of(std::string_view address) {
+  std::string host(address.substr(0, address.rfind(':')));
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (host.ends_with(".onion")) return "onion";
+  if (host.ends_with(".i2p")) return "i2p";
+  peer::error_code ec;
+  const auto ip = peer::asio::ip::make_address(host, ec);
+  if (ec) return "not_publicly_routable";
+  if (ip.is_loopback() || ip.is_unspecified()) return "not_publicly_routable";
+  if (ip.is_v6() && !ip.to_v6().is_v4_mapped()) return ip.to_v6().to_bytes()[0] == 0xfc ? "cjdns" : "ipv6";
+  return "ipv4";
 }
 
-RpcResult getblockheader(const SyncNode& node, const Args& args) {
-  auto text = string_arg(args, 0, "blockhash");
-  if (!text) return std::unexpected(text.error());
-  auto hash = Hash256::from_hex(*text);
-  if (!hash) return std::unexpected(invalid(fmt::format("blockhash must be of length 64 (not {}, for '{}')", text->size(), *text)));
-  const sync::HeaderEntry* e = node.tree.find(*hash);
-  if (!e) return std::unexpected(RpcError{rpc_code::invalid_address_or_key, "Block not found"});
-  const json::Value* verbose = arg(args, 1);
-  if (verbose && verbose->as_bool() == false) return json::Value(util::to_hex(wire::serialize(e->header())));
-  return header_json(node, *e);
+// Core's numeric version (major * 10000 + minor * 100 + patch) of ours, from CMake's "0.1.0".
+std::int64_t numeric_version() {
+  int major = 0, minor = 0, patch = 0;
+  std::sscanf(PEREGRINE_VERSION, "%d.%d.%d", &major, &minor, &patch);
+  return major * 10000 + minor * 100 + patch;
 }
 
-RpcResult getblockchaininfo(const SyncNode& node) {
-  const sync::HeaderEntry& tip = node.chain.tip();
+RpcResult getnetworkinfo(const SyncNode& node) {
+  const auto& config = node.peers.config();
+  int inbound = 0, outbound = 0;
+  for (const auto& p : node.peers.snapshot()) (p.type == peer::ConnectionType::inbound ? inbound : outbound)++;
+  json::Value networks = json::Value::array();
+  for (const char* name : {"ipv4", "ipv6", "onion", "i2p", "cjdns"}) {
+    const bool reachable = std::string_view(name) == "ipv4" || std::string_view(name) == "ipv6";
+    json::Value n = json::Value::object();
+    n.set("name", name);
+    n.set("limited", !reachable);
+    n.set("reachable", reachable);
+    n.set("proxy", "");
+    n.set("proxy_randomize_credentials", false);
+    networks.push_back(std::move(n));
+  }
   json::Value out = json::Value::object();
-  out.set("chain", std::string(node.params.network == consensus::Network::main       ? "main"
-                               : node.params.network == consensus::Network::testnet3 ? "test"
-                                                                                   : consensus::to_string(node.params.network)));
-  out.set("blocks", static_cast<std::int64_t>(tip.height));
-  out.set("headers", static_cast<std::int64_t>(node.tree.best_height()));
-  out.set("bestblockhash", tip.hash->to_hex());
-  out.set("bits", hex_bits(tip.bits));
-  out.set("difficulty", difficulty(tip.bits));
-  out.set("time", static_cast<std::int64_t>(tip.time));
-  out.set("mediantime", node.tree.median_time_past(tip));
-  out.set("verificationprogress", sync::verification_progress(node.params.chain_tx_data, node.chain.chain_tx(),
-                                                              tip.time, util::unix_time()));
-  out.set("initialblockdownload", node.blocks.initial_download());
-  out.set("chainwork", tip.chain_work.to_hex());
-  out.set("size_on_disk", node.stores.blocks->disk_bytes());
-  out.set("pruned", node.pruned);
+  out.set("version", numeric_version());
+  out.set("subversion", config.local.user_agent);
+  out.set("protocolversion", static_cast<std::int64_t>(peer::kProtocolVersion));
+  out.set("localservices", fmt::format("{:016x}", config.local.services));
+  out.set("localservicesnames", service_names(config.local.services));
+  out.set("localrelay", config.local.relay);
+  out.set("timeoffset", 0);
+  out.set("networkactive", true);
+  out.set("connections", inbound + outbound);
+  out.set("connections_in", inbound);
+  out.set("connections_out", outbound);
+  out.set("networks", std::move(networks));
+  out.set("relayfee", amount(1000));
+  out.set("incrementalfee", amount(1000));
+  out.set("localaddresses", json::Value::array());
   out.set("warnings", json::Value::array());
   return out;
 }
@@ -115,7 +102,9 @@ RpcResult getpeerinfo(const SyncNode& node) {
     json::Value o = json::Value::object();
     o.set("id", p.id);
     o.set("addr", p.address);
+    o.set("network", network_of(p.address));
     o.set("services", fmt::format("{:016x}", p.version.services));
+    o.set("servicesnames", service_names(p.version.services));
     o.set("relaytxes", p.version.relay);
     o.set("bytessent", p.bytes_sent);
     o.set("bytesrecv", p.bytes_received);
@@ -125,9 +114,14 @@ RpcResult getpeerinfo(const SyncNode& node) {
     o.set("version", static_cast<std::int64_t>(p.version.version));
     o.set("subver", p.version.user_agent);
     o.set("inbound", p.type == peer::ConnectionType::inbound);
+    o.set("bip152_hb_to", false);
+    o.set("bip152_hb_from", false);
     o.set("connection_type", std::string(peer::to_string(p.type)));
     o.set("startingheight", static_cast<std::int64_t>(p.version.start_height));
     o.set("misbehavior_score", static_cast<std::int64_t>(p.score));
+    o.set("permissions", json::Value::array());
+    o.set("transport_protocol_type", "v1");
+    o.set("session_id", "");
     o.set("state", std::string(peer::to_string(p.state)));
     if (!p.degrade_reason.empty()) o.set("degraded", p.degrade_reason);
     const auto& deliveries = node.blocks.deliveries();
@@ -211,7 +205,7 @@ RpcResult setban(SyncNode& node, const Args& args) {
   std::int64_t duration = 24 * 60 * 60;
   if (const json::Value* t = arg(args, 2); t && t->as_int64() && *t->as_int64() > 0) duration = *t->as_int64();
   if (const json::Value* absolute = arg(args, 3); absolute && absolute->as_bool() == true) duration -= now;
-  if (duration <= 0) return std::unexpected(RpcError{rpc_code::invalid_parameter, "Error: Absolute timestamp is in the past"});
+  if (duration <= 0) return std::unexpected(invalid_parameter("Error: Absolute timestamp is in the past"));
   node.peers.bans().ban(*subnet, now, duration, "setban RPC");
   // Core disconnects peers inside the new ban at once.
   for (const auto& p : node.peers.snapshot()) {
@@ -238,43 +232,56 @@ RpcResult listbanned(SyncNode& node) {
   return out;
 }
 
-RpcResult gettxoutsetinfo(SyncNode& node) {
-  // The statistics are of the database: write the cache out first (Core flushes too), on the chain
-  // thread, which owns the cache, so no block is connected between the flush and the scan.
-  auto stats = node.chain.call([&node](sync::ChainState& chain) -> std::expected<sync::UtxoStats, std::string> {
-    if (auto flushed = chain.flush(); !flushed) return std::unexpected(flushed.error());
-    auto computed = sync::compute_utxo_stats(*node.stores.utxo);
-    if (computed) computed->height = chain.tip().height;
-    return computed;
-  });
-  if (!stats) return std::unexpected(RpcError{rpc_code::internal_error, stats.error()});
-  return sync::to_json(*stats);
-}
-
 } // namespace
 
 void add_sync_methods(RpcDispatcher& rpc, SyncNode& node) {
-  auto add = [&rpc](std::string name, std::vector<std::string> args, std::function<RpcResult(const Args&)> fn) {
-    rpc.add(RpcMethod{std::move(name), std::move(args), std::move(fn)});
+  add_blockchain_methods(rpc, node);
+  add_control_methods(rpc, node);
+  auto add = [&rpc](std::string name, std::vector<std::string> args, std::string help,
+                    std::function<RpcResult(const Args&)> fn) {
+    rpc.add(RpcMethod{std::move(name), std::move(args), std::move(fn), {}, std::move(help), "Network"});
   };
-  add("getblockcount", {}, [&node](const Args&) -> RpcResult { return json::Value(static_cast<std::int64_t>(node.chain.tip().height)); });
-  add("getbestblockhash", {}, [&node](const Args&) -> RpcResult { return json::Value(node.chain.tip().hash->to_hex()); });
-  add("getblockhash", {"height"}, [&node](const Args& a) { return getblockhash(node, a); });
-  add("getblockheader", {"blockhash", "verbose"}, [&node](const Args& a) { return getblockheader(node, a); });
-  add("getblockchaininfo", {}, [&node](const Args&) { return getblockchaininfo(node); });
-  add("getpeerinfo", {}, [&node](const Args&) { return getpeerinfo(node); });
-  add("getnettotals", {}, [&node](const Args&) { return getnettotals(node); });
-  add("getconnectioncount", {}, [&node](const Args&) -> RpcResult { return json::Value(static_cast<std::uint64_t>(node.peers.peer_count())); });
-  add("addnode", {"node", "command"}, [&node](const Args& a) { return addnode(node, a); });
-  add("disconnectnode", {"address", "nodeid"}, [&node](const Args& a) { return disconnectnode(node, a); });
-  add("setban", {"subnet", "command", "bantime", "absolute"}, [&node](const Args& a) { return setban(node, a); });
-  add("listbanned", {}, [&node](const Args&) { return listbanned(node); });
-  add("gettxoutsetinfo", {"hash_type"}, [&node](const Args&) { return gettxoutsetinfo(node); });
-  add("getsyncprofile", {}, [&node](const Args&) -> RpcResult { return sync::profile_json(profile_totals(node)); });
-  add("stop", {}, [&node](const Args&) -> RpcResult {
-    node.request_stop();
-    return json::Value(std::string("Peregrine stopping"));
-  });
+  add("getnetworkinfo", {}, "getnetworkinfo\n\nReturns an object containing various state info regarding P2P networking.",
+      [&node](const Args&) { return getnetworkinfo(node); });
+  add("getpeerinfo", {}, "getpeerinfo\n\nReturns data about each connected network peer as a json array of objects.",
+      [&node](const Args&) { return getpeerinfo(node); });
+  add("getnettotals", {}, "getnettotals\n\nReturns information about network traffic, including bytes in, bytes out,\n"
+      "and current system time.", [&node](const Args&) { return getnettotals(node); });
+  add("getconnectioncount", {}, "getconnectioncount\n\nReturns the number of connections to other nodes.",
+      [&node](const Args&) -> RpcResult { return json::Value(static_cast<std::uint64_t>(node.peers.peer_count())); });
+  add("ping", {}, "ping\n\nRequests that a ping be sent to all other nodes, to measure ping time.\n"
+      "Results are provided in getpeerinfo, pingtime and pingwait fields are decimal seconds.",
+      [&node](const Args&) -> RpcResult {
+        node.peers.request_pings();
+        return json::Value();
+      });
+  add("addnode", {"node", "command"}, "addnode \"node\" \"command\"\n\nAttempts to add a node to the addnode list "
+      "(add), or to try a connection to a node once (onetry).", [&node](const Args& a) { return addnode(node, a); });
+  add("disconnectnode", {"address", "nodeid"}, "disconnectnode ( \"address\" nodeid )\n\nImmediately disconnects from the "
+      "specified peer node.", [&node](const Args& a) { return disconnectnode(node, a); });
+  add("setban", {"subnet", "command", "bantime", "absolute"}, "setban \"subnet\" \"command\" ( bantime absolute )\n\n"
+      "Attempts to add or remove an IP/Subnet from the banned list.", [&node](const Args& a) { return setban(node, a); });
+  add("listbanned", {}, "listbanned\n\nList all manually banned IPs/Subnets.", [&node](const Args&) { return listbanned(node); });
+  add("getsyncprofile", {}, "getsyncprofile\n\nPeregrine's bottleneck report so far: where the sync's time went (doc/sync.md).",
+      [&node](const Args&) -> RpcResult { return sync::profile_json(profile_totals(node)); });
+}
+
+HealthReport sync_health(const SyncNode& node) {
+  const auto& tip = node.chain.tip();
+  const bool ibd = node.blocks.initial_download();
+  const std::size_t peers = node.peers.peer_count();
+  const bool ready = !ibd && peers > 0 && node.blocks.fatal_error().empty();
+  json::Value out = json::Value::object();
+  out.set("status", ready ? "ready" : !node.blocks.fatal_error().empty() ? "failed" : ibd ? "syncing" : "no-peers");
+  out.set("ready", ready);
+  out.set("live", true);
+  out.set("chain", std::string(consensus::to_string(node.params.network)));
+  out.set("blocks", static_cast<std::int64_t>(tip.height));
+  out.set("headers", static_cast<std::int64_t>(node.tree.best_height()));
+  out.set("tip_age_seconds", util::unix_time() - static_cast<std::int64_t>(tip.time));
+  out.set("peers", static_cast<std::uint64_t>(peers));
+  out.set("initialblockdownload", ibd);
+  return {ready, out.dump()};
 }
 
 std::string sync_metrics(const SyncNode& node) {

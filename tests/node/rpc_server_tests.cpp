@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include "node/json_rpc.hpp"
+#include "node/rpc_control.hpp"
 #include "node/rpc_auth.hpp"
 #include "node/rpc_server.hpp"
 #include "temp_dir.hpp"
@@ -66,8 +68,20 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-// echo returns its positional arguments; fail and throws are the two ways a method goes wrong.
+// What "wait" waits for: set by the test's thread, read on the server's.
+std::atomic<bool> g_wait_released{false};
+
+// echo returns its positional arguments; fail and throws are the two ways a method goes wrong;
+// wait suspends (as waitforblockheight) until g_wait_released or its timeout in ms.
 void add_test_methods(RpcDispatcher& d) {
+  d.add({"wait", {"timeout"}, {}, [](const json::Value& args, const RpcWaits& waits) -> asio::awaitable<RpcResult> {
+           const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(*args.as_array()->at(0).as_int64());
+           while (!g_wait_released.load()) {
+             if (std::chrono::steady_clock::now() >= deadline) co_return json::Value("timeout");
+             if (!co_await waits.pause(5ms)) co_return std::unexpected(RpcError{rpc_code::misc_error, "Shutting down"});
+           }
+           co_return json::Value("released");
+         }, "wait timeout\n\nWaits.", "Test"});
   d.add({"echo", {"a", "b", "c"}, [](const json::Value& args) -> RpcResult { return args; }});
   d.add({"fail", {}, [](const json::Value&) -> RpcResult {
            return std::unexpected(RpcError{rpc_code::invalid_parameter, "bad"});
@@ -618,4 +632,82 @@ TEST_CASE("rpc server: also listens on ::1 when the host has IPv6") {
     return;
   }
   CHECK(c->request("POST", "/", R"({"method":"echo"})", s.cookie_auth()).status == 200);
+}
+
+std::string raw_post(const std::string& auth, std::string_view body) {
+  return "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: " + auth + "\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + std::string(body);
+}
+
+TEST_CASE("rpc server: a waiting method suspends while others are served, and ends with the server") {
+  g_wait_released = false;
+  TestServer s;
+  Client waiter(s.port());
+  waiter.send(raw_post(s.cookie_auth(), R"({"method":"wait","params":[60000],"id":1})"));
+  // While it waits, another connection is answered, and getrpcinfo's source lists the wait.
+  Client other(s.port());
+  auto echo = other.request("POST", "/", R"({"method":"echo","params":[1],"id":2})", s.cookie_auth());
+  CHECK(echo.status == 200);
+  g_wait_released = true;
+  auto released = waiter.read();
+  REQUIRE(released.has_value());
+  CHECK(released->body == "{\"result\":\"released\",\"error\":null,\"id\":1}\n");
+
+  // A timeout answers by itself; the dispatcher without an io_context says it cannot run waits.
+  g_wait_released = false;
+  auto timed = waiter.request("POST", "/", R"({"method":"wait","params":[20],"id":3})", s.cookie_auth());
+  CHECK(timed.body == "{\"result\":\"timeout\",\"error\":null,\"id\":3}\n");
+  CHECK(error_code_of(parse_json(s.dispatcher.handle(R"({"method":"wait","params":[1]})").body)) == rpc_code::method_not_found);
+
+  // Stopping the server ends a wait under way (the client just sees the connection close).
+  waiter.send(raw_post(s.cookie_auth(), R"({"method":"wait","params":[60000],"id":4})"));
+  std::this_thread::sleep_for(50ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  s.stop();
+  CHECK(!waiter.read().has_value());
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+}
+
+TEST_CASE("rpc server: /health without credentials, and the metrics-only port") {
+  TestServer s;
+  Client c(s.port());
+  // No source yet: not ready.
+  auto starting = c.request("GET", "/health", "", std::nullopt);
+  CHECK(starting.status == 503);
+  CHECK(parse_json(starting.body).find("ready")->as_bool() == false);
+  bool ready = false;
+  s.server().set_health([&ready] { return HealthReport{ready, ready ? R"({"ready":true})" : R"({"ready":false})"}; });
+  CHECK(c.request("GET", "/health", "", std::nullopt).status == 503);
+  ready = true;
+  auto up = c.request("GET", "/health", "", std::nullopt);
+  CHECK(up.status == 200);
+  CHECK(up.headers["content-type"] == "application/json");
+  CHECK(up.body == "{\"ready\":true}\n");
+  CHECK(c.request("GET", "/health/ready", "", std::nullopt).status == 200);
+  CHECK(c.request("GET", "/health/live", "", std::nullopt).status == 200);
+  // Everything else still needs credentials on the RPC port.
+  CHECK(c.request("GET", "/metrics", "", std::nullopt).status == 401);
+
+  RpcServerConfig config;
+  config.metrics_only = true;
+  TestServer m(config);
+  CHECK(m.server().cookie_path().empty());
+  CHECK(!std::filesystem::exists(m.dir.path / ".cookie"));
+  Client mc(m.port());
+  auto metrics = mc.request("GET", "/metrics", "", std::nullopt);
+  CHECK(metrics.status == 200);
+  CHECK(metrics.body.find("peregrine_up 1") != std::string::npos);
+  CHECK(mc.request("GET", "/health/live", "", std::nullopt).status == 200);
+  CHECK(mc.request("POST", "/", R"({"method":"echo"})", std::nullopt).status == 403);
+  CHECK(mc.request("GET", "/other", "", std::nullopt).status == 403);
+}
+
+TEST_CASE("rpc dispatcher: help lists methods by category, and one method's text") {
+  RpcDispatcher d;
+  d.add({"getb", {}, [](const json::Value&) -> RpcResult { return json::Value(); }, {}, "getb ( x )\n\nB.", "Blockchain"});
+  d.add({"geta", {}, [](const json::Value&) -> RpcResult { return json::Value(); }, {}, "geta\n\nA.", "Blockchain"});
+  d.add({"uptime", {}, [](const json::Value&) -> RpcResult { return json::Value(); }, {}, "uptime\n\nU.", "Control"});
+  CHECK(help_text(d, "") == "== Blockchain ==\ngeta\ngetb ( x )\n\n== Control ==\nuptime");
+  CHECK(help_text(d, "getb") == "getb ( x )\n\nB.");
+  CHECK(help_text(d, "nope") == "help: unknown command: nope");
 }

@@ -1,0 +1,104 @@
+#include "node/rpc_control.hpp"
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include "node/rpc_params.hpp"
+
+namespace peregrine::node {
+
+std::string help_text(const RpcDispatcher& rpc, std::string_view method) {
+  if (!method.empty()) {
+    const RpcMethod* m = rpc.find(method);
+    if (!m) return fmt::format("help: unknown command: {}", method);
+    return m->help.empty() ? std::string(method) : m->help;
+  }
+  std::map<std::string, std::vector<std::string>> by_category;
+  for (const auto& name : rpc.method_names()) {
+    const RpcMethod* m = rpc.find(name);
+    const std::string first_line = m->help.empty() ? name : m->help.substr(0, m->help.find('\n'));
+    by_category[m->category.empty() ? "Control" : m->category].push_back(first_line);
+  }
+  std::string out;
+  for (const auto& [category, lines] : by_category) {
+    if (!out.empty()) out += "\n";
+    out += fmt::format("== {} ==\n", category);
+    for (const auto& line : lines) out += line + "\n";
+  }
+  if (!out.empty()) out.pop_back(); // Core's text ends without a newline
+  return out;
+}
+
+namespace {
+
+using namespace rpc;
+
+RpcResult getmempoolinfo() {
+  // No mempool yet: Core's answer for an empty one, with Core's default policy figures.
+  json::Value out = json::Value::object();
+  out.set("loaded", true);
+  out.set("size", 0);
+  out.set("bytes", 0);
+  out.set("usage", 0);
+  out.set("total_fee", amount(0));
+  out.set("maxmempool", 300'000'000);
+  out.set("mempoolminfee", amount(1000));
+  out.set("minrelaytxfee", amount(1000));
+  out.set("incrementalrelayfee", amount(1000));
+  out.set("unbroadcastcount", 0);
+  out.set("fullrbf", true);
+  return out;
+}
+
+RpcResult getrpcinfo(const RpcDispatcher& rpc, const SyncNode& node) {
+  const auto now = std::chrono::steady_clock::now();
+  json::Value calls = json::Value::array();
+  for (const auto& call : rpc.active_calls()) {
+    json::Value c = json::Value::object();
+    c.set("method", call.method);
+    c.set("duration", std::chrono::duration_cast<std::chrono::microseconds>(now - call.started).count());
+    calls.push_back(std::move(c));
+  }
+  json::Value out = json::Value::object();
+  out.set("active_commands", std::move(calls));
+  out.set("logpath", (node.datadir / "debug.log").string());
+  return out;
+}
+
+} // namespace
+
+void add_control_methods(RpcDispatcher& rpc, SyncNode& node) {
+  auto add = [&rpc](std::string name, std::vector<std::string> args, std::string category, std::string help,
+                    std::function<RpcResult(const Args&)> fn) {
+    rpc.add(RpcMethod{std::move(name), std::move(args), std::move(fn), {}, std::move(help), std::move(category)});
+  };
+  add("help", {"command"}, "Control", "help ( \"command\" )\n\nList all commands, or get help for a specified command.",
+      [&rpc](const Args& a) -> RpcResult {
+        std::string method;
+        if (arg(a, 0)) {
+          auto name = string_arg(a, 0, "command");
+          if (!name) return std::unexpected(name.error());
+          method = *name;
+        }
+        return json::Value(help_text(rpc, method));
+      });
+  add("uptime", {}, "Control", "uptime\n\nReturns the total uptime of the server.", [&node](const Args&) -> RpcResult {
+    return json::Value(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - node.started).count());
+  });
+  add("getrpcinfo", {}, "Control", "getrpcinfo\n\nReturns details of the RPC server.",
+      [&rpc, &node](const Args&) { return getrpcinfo(rpc, node); });
+  add("stop", {}, "Control", "stop\n\nRequest a graceful shutdown of Peregrine.", [&node](const Args&) -> RpcResult {
+    node.request_stop();
+    return json::Value(std::string("Peregrine stopping"));
+  });
+  add("getindexinfo", {"index_name"}, "Util",
+      "getindexinfo ( \"index_name\" )\n\nReturns the status of one or all available indices currently running in the node "
+      "(this node keeps none: always {}).",
+      [](const Args&) -> RpcResult { return json::Value::object(); });
+  add("getmempoolinfo", {}, "Blockchain",
+      "getmempoolinfo\n\nReturns details on the active state of the TX memory pool (this node has none yet: always empty).",
+      [](const Args&) { return getmempoolinfo(); });
+}
+
+} // namespace peregrine::node
