@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "consensus/chainparams.hpp"
+#include "consensus/spent_outputs.hpp"
 #include "node/core_json.hpp"
 #include "test_data.hpp"
 #include "util/hex.hpp"
@@ -270,4 +271,44 @@ TEST_CASE("arbitrary scripts always give valid JSON with every scriptPubKey fiel
     CHECK(desc.size() > 9);
     CHECK(desc[desc.size() - 9] == '#');
   }
+}
+
+TEST_CASE("block 367,891 with its spent coins: the fees add up to what the coinbase claims") {
+  auto block = wire::from_bytes<wire::Block>(test::load_shared("blocks/mainnet_367891.raw"));
+  REQUIRE(block.has_value());
+  auto text = util::read_text_file(test::shared_data("blocks/mainnet_367891.spent.json"));
+  REQUIRE(text.has_value());
+  auto coins = parse_spent_outputs(*text);
+  REQUIRE(coins.has_value());
+  const auto& main = chain_params(Network::main);
+
+  // Fees are read back from the JSON lexemes ("0.00010000") in satoshis.
+  auto satoshis = [](const json::Value& amount) {
+    std::string digits = *amount.number_lexeme();
+    REQUIRE(digits.size() > 9);
+    REQUIRE(digits[digits.size() - 9] == '.');
+    digits.erase(digits.size() - 9, 1);
+    return std::stoll(digits);
+  };
+  std::int64_t fees = 0;
+  std::size_t next_coin = 0;
+  std::size_t prevouts = 0;
+  for (std::size_t i = 1; i < block->txs.size(); ++i) {
+    const wire::Transaction& tx = block->txs[i];
+    node::TxJsonOptions options;
+    options.spent_coins = std::span(*coins).subspan(next_coin, tx.inputs.size());
+    options.show_prevouts = true;
+    next_coin += tx.inputs.size();
+    const json::Value v = node::tx_json(tx, main, options);
+    REQUIRE(v.find("fee") != nullptr);
+    fees += satoshis(*v.find("fee"));
+    for (const auto& in : *v.find("vin")->as_array()) prevouts += in.find("prevout") != nullptr;
+  }
+  CHECK(next_coin == coins->size());
+  CHECK(prevouts == coins->size());
+  std::int64_t claimed = 0;
+  for (const auto& out : block->txs[0].outputs) claimed += out.value;
+  const std::int64_t subsidy = 2'500'000'000; // 25 BTC at height 367,891
+  CHECK(fees == claimed - subsidy);
+  CHECK(fees > 0);
 }
