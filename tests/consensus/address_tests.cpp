@@ -64,7 +64,8 @@ TEST_CASE("scripts without an address in Core have none here") {
 }
 
 TEST_CASE("base58check puts the version byte and a double-SHA256 checksum around the payload") {
-  // Block 9's coinbase key, whose P2PKH address is the well-known 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S
+  // Block 9's coinbase key, whose P2PKH address is the well-known
+  // 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S.
   const Bytes key = hex("0411db93e1dcdb8a016b49840f8c53bc1eb68a382e97b1482ecad7b148a6909a5cb2e0ea"
                         "ddfb84ccf9744464f82e160bfa9b8b64f9d4c03f999b8643f656b412a3");
   const auto key_hash = crypto::hash160(key);

@@ -57,7 +57,8 @@ TEST_CASE("which descriptor function each script gets") {
   CHECK(function_of("a914373b819a068f32b7a6b38b6b38729647cfde01c287") == "addr");
   CHECK(function_of("51024e73") == "addr");
   CHECK(function_of("6002751e") == "addr");
-  CHECK(desc_of("5121" + key + "21" + key + "52ae").starts_with("multi(1," + key + "," + key + ")#"));
+  CHECK(desc_of("5121" + key + "21" + key + "52ae")
+            .starts_with("multi(1," + key + "," + key + ")#"));
   // Hybrid keys (06/07) are not pk()/multi() keys: raw().
   const std::string hybrid =
       "06ae1a62fe09c5f51b13905f07f06b99a2f7159b2225f374cd378d71302fa28414e7aab37397f554a7df5f142c2"
