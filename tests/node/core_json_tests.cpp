@@ -220,7 +220,7 @@ TEST_CASE("scriptPubKey JSON as gettxout and getblock show it") {
     "hex": "51203b8b3ab1453eb47e2d4903b963776680e30863df3625d3e74292338ae7928da1",
     "address": "bc1p8w9n4v298668ut2fqwukxamxsr3ssc7lxcja8e6zjgec4euj3ksswckxz6",
     "type": "witness_v1_taproot"})"));
-  // Without include_address (Core's decodescript-style use): no desc, no address.
+  // Without include_address: no desc, no address (Core's ScriptToUniv with include_address false).
   node::ScriptJsonOptions bare;
   bare.include_address = false;
   check_same(node::script_pubkey_json(p2wpkh, main, bare), parse(R"({
