@@ -134,6 +134,8 @@ ChainParams read_network(Network network, Fields f) {
   p.rpc_port = f.integer<std::uint16_t>("rpc_port");
   p.datadir_suffix = f.string("datadir_suffix");
   p.bech32_hrp = f.string("bech32_hrp");
+  p.base58_pubkey_prefix = f.integer<std::uint8_t>("base58_pubkey_prefix");
+  p.base58_script_prefix = f.integer<std::uint8_t>("base58_script_prefix");
   for (const auto& seed : f.array("dns_seeds")) {
     if (const std::string* s = seed.as_string()) p.dns_seeds.push_back(*s);
     else f.fail("dns_seeds", "expected strings");

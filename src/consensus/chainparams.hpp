@@ -54,6 +54,9 @@ struct ChainParams {
   std::uint16_t rpc_port = 0;
   std::string datadir_suffix;
   std::string bech32_hrp;
+  // Version bytes of base58check addresses: P2PKH and P2SH.
+  std::uint8_t base58_pubkey_prefix = 0;
+  std::uint8_t base58_script_prefix = 0;
   std::vector<std::string> dns_seeds;
   Bytes signet_challenge; // signet only
 

@@ -58,6 +58,8 @@ TEST_CASE("our chainparams.json agrees with every fact in the shared chainparams
     CHECK(p.rpc_port == num(s, "rpc_port"));
     CHECK(p.datadir_suffix == str(s, "datadir_suffix"));
     CHECK(p.bech32_hrp == str(s, "bech32_hrp"));
+    CHECK(p.base58_pubkey_prefix == num(field(s, "base58"), "PUBKEY_ADDRESS"));
+    CHECK(p.base58_script_prefix == num(field(s, "base58"), "SCRIPT_ADDRESS"));
     CHECK(p.subsidy_halving_interval == num(s, "subsidy_halving_interval"));
     CHECK(p.bip34_height == num(s, "BIP34Height"));
     if (s.find("BIP34Hash")) CHECK(p.bip34_hash.to_hex() == str(s, "BIP34Hash"));
