@@ -200,7 +200,7 @@ RpcResult gettxout(SyncNode& node, const Args& args) {
   json::Value out = json::Value::object();
   out.set("bestblock", found->tip->hash->to_hex());
   out.set("confirmations", static_cast<std::int64_t>(found->tip->height - coin.height + 1));
-  out.set("value", amount(coin.output.value));
+  out.set("value", amount_json(coin.output.value));
   out.set("scriptPubKey", script_pubkey_json(coin.output.script_pubkey, node.params));
   out.set("coinbase", coin.coinbase);
   return out;

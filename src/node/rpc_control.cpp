@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "node/core_json.hpp"
 #include "node/rpc_params.hpp"
 
 namespace peregrine::node {
@@ -41,11 +42,11 @@ RpcResult getmempoolinfo() {
   out.set("size", 0);
   out.set("bytes", 0);
   out.set("usage", 0);
-  out.set("total_fee", amount(0));
+  out.set("total_fee", amount_json(0));
   out.set("maxmempool", 300'000'000);
-  out.set("mempoolminfee", amount(1000));
-  out.set("minrelaytxfee", amount(1000));
-  out.set("incrementalrelayfee", amount(1000));
+  out.set("mempoolminfee", amount_json(1000));
+  out.set("minrelaytxfee", amount_json(1000));
+  out.set("incrementalrelayfee", amount_json(1000));
   out.set("unbroadcastcount", 0);
   out.set("fullrbf", true);
   return out;

@@ -52,11 +52,4 @@ std::expected<bool, RpcError> bool_arg(const Args& args, std::size_t i, bool fal
   return *v->as_bool();
 }
 
-json::Value amount(std::int64_t satoshis) {
-  const bool negative = satoshis < 0;
-  const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(satoshis) : static_cast<std::uint64_t>(satoshis);
-  auto text = fmt::format("{}{}.{:08}", negative ? "-" : "", magnitude / 100'000'000, magnitude % 100'000'000);
-  return *json::Value::number_from_lexeme(text);
-}
-
 } // namespace peregrine::node::rpc

@@ -32,7 +32,4 @@ std::expected<Hash256, RpcError> hash_arg(const Args& args, std::size_t i, std::
 std::expected<std::int64_t, RpcError> int_arg(const Args& args, std::size_t i, std::int64_t fallback);
 std::expected<bool, RpcError> bool_arg(const Args& args, std::size_t i, bool fallback);
 
-// An amount in satoshis as Core prints one: BTC with exactly eight decimals (50.00000000).
-json::Value amount(std::int64_t satoshis);
-
 } // namespace peregrine::node::rpc

@@ -7,6 +7,7 @@
 
 #include "node/rpc_blockchain.hpp"
 #include "node/rpc_control.hpp"
+#include "node/core_json.hpp"
 #include "node/rpc_params.hpp"
 #include "node/sync_report.hpp"
 #include "peer/asio.hpp"
@@ -89,8 +90,8 @@ RpcResult getnetworkinfo(const SyncNode& node) {
   out.set("connections_in", inbound);
   out.set("connections_out", outbound);
   out.set("networks", std::move(networks));
-  out.set("relayfee", amount(1000));
-  out.set("incrementalfee", amount(1000));
+  out.set("relayfee", amount_json(1000));
+  out.set("incrementalfee", amount_json(1000));
   out.set("localaddresses", json::Value::array());
   out.set("warnings", json::Value::array());
   return out;
