@@ -16,6 +16,7 @@
 #include "node/json_rpc.hpp"
 #include "node/rpc_server.hpp"
 #include "node/sync_report.hpp"
+#include "node/rpc_chain_control.hpp"
 #include "node/sync_rpc.hpp"
 #include "peer/asio.hpp"
 #include "sync/block_server.hpp"
@@ -318,6 +319,7 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   std::optional<RpcServer> rpc;
   if (*rpc_config) {
     add_sync_methods(dispatcher, node);
+    add_chain_control_methods(dispatcher, node);
     rpc.emplace(io, **rpc_config, dispatcher, [&node] { return sync_metrics(node); }, log);
     if (auto started = rpc->start(); !started) return fail(ctx, started.error());
     log.info(kLog, "JSON-RPC on 127.0.0.1:{}", rpc->port());
