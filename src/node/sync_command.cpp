@@ -103,6 +103,7 @@ public:
 
   // The RPC `stop`: its answer is written first, then the node stops.
   void stop_soon() {
+    interrupted_ = true; // a requested stop (the RPC `stop`), as SIGINT: exit 0
     stop_timer_.expires_after(std::chrono::milliseconds(200));
     stop_timer_.async_wait([this](const peer::error_code& ec) {
       if (!ec) stop();
