@@ -67,7 +67,6 @@ RpcResult reconsiderblock(SyncNode& node, const Args& args) {
   if (!entry) return std::unexpected(entry.error());
   const auto changed = node.tree.reconsider(**entry);
   if (auto p = persist(node, changed); !p) return std::unexpected(p.error());
-  node.chain.activate(); // also after the call: best header moved, the download follows
   if (auto s = settle_chain(node, changed); !s) return std::unexpected(s.error());
   return json::Value();
 }
