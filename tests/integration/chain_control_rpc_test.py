@@ -12,7 +12,8 @@ built here: a coinbase-only block (BIP34 height, OP_TRUE output) mined at regtes
 4. invalidateblock 6 blocks below the tip: the tip goes back; submitblock a block on the new tip
    (a fork): the tip follows; reconsiderblock: the longer chain is back;
 5. preciousblock between two submitted blocks of equal work: "inconclusive" for the second, then
-   preciousblock switches the tip to it and back;
+   preciousblock switches the tip to it and back; a block with a wrong BIP34 height: "bad-cb-height"
+   (found by the chain thread), then "duplicate-invalid";
 6. invalidateblock, restart with --prune=550: the invalidation persisted; reconsiderblock;
    pruneblockchain's errors and result (-1: the chain's blocks share one block file, none can go;
    deletion itself is covered by tests/sync/chain_control_tests.cpp); verifychain after it all.
@@ -216,6 +217,13 @@ def main():
         check("preciousblock(c1)", rpc("preciousblock", c1.hash), None)
         check("getbestblockhash after preciousblock(c1)", rpc("getbestblockhash"), c1.hash)
 
+        # A block the chain thread finds invalid (its coinbase claims another height): its reason,
+        # the tree marks it failed at once, and the tip stays.
+        wrong_height = Block(c1.hash, H + 50, t + 1, tag=7)
+        check("submitblock: wrong BIP34 height", rpc("submitblock", wrong_height.hex), "bad-cb-height")
+        check("getbestblockhash after it", rpc("getbestblockhash"), c1.hash)
+        check("submitblock: the invalid block again", rpc("submitblock", wrong_height.hex), "duplicate-invalid")
+
         # 6. an invalidation survives a restart.
         check("invalidateblock(b1)", rpc("invalidateblock", b1.hash), None)
         check("getblockcount after invalidateblock(b1)", rpc("getblockcount"), H)
@@ -223,7 +231,10 @@ def main():
         proc, rpc = start(peregrine, datadir, port, log, ["--prune=550"])
         check("getblockcount after restart: still invalidated", rpc("getblockcount"), H)
         check("reconsiderblock(b1) after restart", rpc("reconsiderblock", b1.hash), None)
+        # The bad block descends from b1: reconsidered too, it is found invalid again (as in Core).
         check("getblockcount after reconsiderblock(b1)", rpc("getblockcount"), H + 2)
+        check("submitblock: the invalid block, after reconsider", rpc("submitblock", wrong_height.hex),
+              "duplicate-invalid")
 
         check("pruneblockchain(-1)", rpc.error("pruneblockchain", -1), (-8, "Negative block height."))
         check("pruneblockchain above the tip", rpc.error("pruneblockchain", H + 100),

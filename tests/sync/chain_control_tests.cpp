@@ -158,4 +158,27 @@ TEST_CASE("chain control: verify checks the last blocks at each level without ch
   CHECK(level1->problem.find("bad-txnmrklroot") != std::string::npos);
 }
 
+TEST_CASE("chain control: verify at level 3 finds a UTXO set that disagrees with the blocks") {
+  Builder b = spending_chain(); // 112
+  Node node;
+  node.feed(b.blocks);
+  REQUIRE(node.chain->flush().has_value());
+  // The tip's coinbase output removed from the database behind the chain's back.
+  const wire::OutPoint coinbase{wire::txid(b.blocks.back().txs[0]), 0};
+  {
+    sync::CoinsCache other(*node.utxo);
+    auto spent = other.spend(coinbase);
+    REQUIRE(spent.has_value());
+    REQUIRE(spent->has_value());
+    REQUIRE(other.flush(node.utxo->best_block(), node.utxo->chain_tx()).has_value());
+  }
+  auto level2 = node.chain->verify(2, 1);
+  REQUIRE(level2.has_value());
+  CHECK(level2->ok); // blocks and undo data are fine
+  auto level3 = node.chain->verify(3, 1);
+  REQUIRE(level3.has_value());
+  CHECK(!level3->ok);
+  CHECK(level3->problem.find("is not in the UTXO set") != std::string::npos);
+}
+
 } // namespace peregrine::test
