@@ -263,7 +263,9 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   std::filesystem::create_directories(ctx.datadir, ec);
   auto lock = util::DatadirLock::acquire(ctx.datadir);
   if (!lock) return fail(ctx, lock.error());
-  auto stores = sync::ChainStores::open(ctx.datadir, params);
+  auto file_size = parse_block_file_size(args, ctx.network);
+  if (!file_size) return usage(ctx, file_size.error());
+  auto stores = sync::ChainStores::open(ctx.datadir, params, std::size_t{450} << 20, *file_size);
   if (!stores) return fail(ctx, stores.error());
   util::Logger log;
   sync::HeaderTree tree(params);

@@ -2,7 +2,7 @@
 """The chain-control RPC methods as a regtest suite drives them, through RPC only (no bcoin needed):
 
 `peregrine generate` writes a regtest chain of BLOCKS blocks (a few spends per block), `peregrine
-import` loads it, and `peregrine sync` (no peers) serves RPC on it. Blocks and headers pushed are
+import --fastprune` loads it, and `peregrine sync` (no peers) serves RPC on it. Blocks and headers pushed are
 built here: a coinbase-only block (BIP34 height, OP_TRUE output) mined at regtest's difficulty.
 
 1. errors: pruneblockchain without --prune (-1), bad hex (-22), unknown parent (-25), unknown block (-5);
@@ -15,8 +15,9 @@ built here: a coinbase-only block (BIP34 height, OP_TRUE output) mined at regtes
    preciousblock switches the tip to it and back; a block with a wrong BIP34 height: "bad-cb-height"
    (found by the chain thread), then "duplicate-invalid";
 6. invalidateblock, restart with --prune=550: the invalidation persisted; reconsiderblock;
-   pruneblockchain's errors and result (-1: the chain's blocks share one block file, none can go;
-   deletion itself is covered by tests/sync/chain_control_tests.cpp); verifychain after it all.
+   pruneblockchain's errors, then by height, by time and at the tip (files wholly below go, never
+   the last 288 blocks; --fastprune's 64 KiB files give the small chain files to delete);
+   verifychain after it all.
 
 usage: chain_control_rpc_test.py PEREGRINE WORK_DIR RPC_PORT [BLOCKS]
 """
@@ -116,7 +117,7 @@ class Rpc:
 def start(peregrine, datadir, port, log, extra=()):
     err = open(log, "a")
     proc = subprocess.Popen([peregrine, "sync", "--network=regtest", f"--datadir={datadir}", f"--rpcport={port}",
-                             "--rpcuser=u", "--rpcpassword=w", "--progress=0", *extra],
+                             "--rpcuser=u", "--rpcpassword=w", "--progress=0", "--fastprune", *extra],
                             stdout=subprocess.DEVNULL, stderr=err)
     rpc = Rpc(port)
     t0 = time.monotonic()
@@ -151,7 +152,8 @@ def main():
     os.makedirs(work)
     blk_dir, datadir, log = (os.path.join(work, n) for n in ("chain", "datadir", "sync.log"))
     bcoin.run([peregrine, "generate", f"--blocks={height}", "--txs-per-block=2", "--threads=1", blk_dir])
-    out, _ = bcoin.run([peregrine, "import", "--network=regtest", f"--datadir={datadir}",
+    # --fastprune (64 KiB block files, as Core's): the small chain spans files pruneblockchain can delete.
+    out, _ = bcoin.run([peregrine, "import", "--network=regtest", f"--datadir={datadir}", "--fastprune",
                         os.path.join(blk_dir, "blk00000.dat")])
     check("import: height", json.loads(out.stdout)["height"], height)
 
@@ -241,7 +243,16 @@ def main():
               (-8, "Blockchain is shorter than the attempted prune height."))
         check("pruneblockchain(a time after every block)", rpc.error("pruneblockchain", 2_000_000_000),
               (-8, "Could not find block with at least the specified timestamp."))
-        check("pruneblockchain(500): one block file, nothing can go", rpc("pruneblockchain", 500), -1)
+        check("getblockchaininfo: pruned", rpc("getblockchaininfo")["pruned"], True)
+        first = rpc("pruneblockchain", 500)
+        expect("pruneblockchain(500): the files wholly below 500 went", 300 < first <= 500, f"pruned up to {first}")
+        at_700 = tip_time(rpc, rpc("getblockhash", 700))
+        by_time = rpc("pruneblockchain", at_700 + 7200)  # a time: the first block at or after it less 2 h
+        expect("pruneblockchain(time of block 700 + 2 h): up to 700", first <= by_time <= 700, f"pruned up to {by_time}")
+        last = rpc("pruneblockchain", H + 2)
+        expect("pruneblockchain(tip): never the last 288 blocks", by_time <= last <= H + 2 - 288, f"pruned up to {last}")
+        check("pruneblockchain again: nothing more", rpc("pruneblockchain", H + 2), last)
+        check("getblockcount after pruning", rpc("getblockcount"), H + 2)
         check("verifychain(4, 0) at the end", rpc("verifychain", 4, 0), True)
         stop(proc, rpc)
         proc = None
