@@ -15,11 +15,11 @@ namespace peregrine::sync {
 
 std::expected<ChainStores, std::string> ChainStores::open(const std::filesystem::path& datadir,
                                                           const consensus::ChainParams& params,
-                                                          std::size_t dbcache_bytes) {
+                                                          std::size_t dbcache_bytes, std::uint32_t block_file_size) {
   ChainStores s;
   auto headers = HeaderStore::open(datadir / "headers", params);
   if (!headers) return std::unexpected(headers.error());
-  auto blocks = BlockStore::open(datadir / "blocks", params);
+  auto blocks = BlockStore::open(datadir / "blocks", params, block_file_size);
   if (!blocks) return std::unexpected(blocks.error());
   auto utxo = UtxoDb::open(datadir / "chainstate", params, utxo_db_tuning(utxo_db_cache_bytes(dbcache_bytes)));
   if (!utxo) return std::unexpected(utxo.error());

@@ -35,7 +35,8 @@ struct ChainStores {
   // dbcache_bytes: --dbcache, of which the UTXO database gets its share (utxo_db_cache_bytes).
   static std::expected<ChainStores, std::string> open(const std::filesystem::path& datadir,
                                                       const consensus::ChainParams& params,
-                                                      std::size_t dbcache_bytes = std::size_t{450} << 20);
+                                                      std::size_t dbcache_bytes = std::size_t{450} << 20,
+                                                      std::uint32_t block_file_size = kDefaultMaxBlockFileSize);
 };
 
 // One record at a time, so memory stays at one block whatever the file's size. Core's zero padding

@@ -575,7 +575,20 @@ bool ChainState::prune_due() const {
 
 std::expected<void, std::string> ChainState::prune() {
   if (!prune_due()) return {};
-  const int last_prunable = tip_->height - kMinBlocksToKeep;
+  return prune_files(tip_->height - kMinBlocksToKeep, options_.prune_target_bytes);
+}
+
+std::expected<void, std::string> ChainState::prune_to(int height) {
+  if (auto f = flush(CoinsCache::Keep::clean); !f) return f;
+  return prune_files(std::min(height, tip_->height - kMinBlocksToKeep), 0);
+}
+
+void ChainState::forget_failures(std::span<const HeaderEntry* const> entries) {
+  for (const HeaderEntry* e : entries) failed_.erase(e);
+}
+
+std::expected<void, std::string> ChainState::prune_files(int last_prunable, std::uint64_t target) {
+  if (last_prunable < 0) return {};
   auto candidates =
       prune_candidates(blocks_.block_files(), blocks_.current_block_file(), block_file_top_, last_prunable, false);
   auto undo = prune_candidates(blocks_.undo_files(), blocks_.current_undo_file(), undo_file_top_, last_prunable, true);
@@ -585,7 +598,7 @@ std::expected<void, std::string> ChainState::prune() {
   std::set<std::uint32_t> blk_files, rev_files;
   std::uint64_t left = blocks_.disk_bytes();
   for (const auto& c : candidates) {
-    if (left <= options_.prune_target_bytes) break;
+    if (left <= target) break;
     (c.undo ? rev_files : blk_files).insert(c.file);
     left -= std::min(left, c.bytes);
   }
@@ -611,6 +624,7 @@ std::expected<void, std::string> ChainState::prune() {
     undo_file_top_.erase(file);
   }
   stats_.files_pruned += blk_files.size() + rev_files.size();
+  if (blk_files.empty() && rev_files.empty()) return {};
   log_.info(kLog, "pruned {} block and {} undo files below height {}", blk_files.size(), rev_files.size(),
             last_prunable + 1);
   return {};

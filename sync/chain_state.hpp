@@ -122,6 +122,26 @@ public:
   // durable. Waits for the script checks under way first. keep: what the cache holds afterwards.
   std::expected<void, std::string> flush(CoinsCache::Keep keep = CoinsCache::Keep::nothing);
 
+  // RPC reconsiderblock: the tree made these entries valid again, so the failures this chain noted
+  // for them (while their invalidation was on its way to the tree) are forgotten too.
+  void forget_failures(std::span<const HeaderEntry* const> entries);
+  // RPC pruneblockchain (--prune only): flushes, then deletes the blk and rev files whose blocks are
+  // all at or below height, never the last 288 blocks' data nor the files being written.
+  std::expected<void, std::string> prune_to(int height);
+
+  // RPC verifychain (sync/chain_verify.cpp): checks the last `blocks` blocks of the chain (0: all
+  // with data) at Core's levels: 0 the block reads back with its hash, 1 its context-free rules, 2
+  // its undo data reads back and matches its inputs, 3 disconnecting it from the UTXO set in memory
+  // finds every output it created and restores coins that were spent (the set stays untouched: the
+  // cache is flushed first and the walk reads the database through an overlay). Level 4 (connect
+  // again) is checked as 3. Stops at the first block whose data or undo data was pruned.
+  struct Verification {
+    bool ok = true;
+    int checked = 0;       // blocks checked
+    std::string problem;   // the first failure, when !ok
+  };
+  std::expected<Verification, std::string> verify(int level, int blocks);
+
   // Tests: while held, script verdicts wait (wait_for_checks would too), so later blocks are applied
   // behind an undecided one.
   void hold_script_checks(bool held) { checker_->hold(held); }
@@ -185,6 +205,8 @@ private:
   // --prune: whether a file could go now, and deleting files (after a flush) until under target.
   bool prune_due() const;
   std::expected<void, std::string> prune();
+  // Deletes files whose blocks are all at or below last_prunable, oldest first, until under target.
+  std::expected<void, std::string> prune_files(int last_prunable, std::uint64_t target);
   std::expected<void, std::string> disconnect_tip();
   // Reverses the first tx_count transactions of block (outputs removed, spent coins restored). In a
   // replay (below) an output may be gone already and a restored coin may be in the database.

@@ -70,7 +70,8 @@ public:
   // Inline mode: waits for the script checks under way and commits them (a thread of its own does
   // that by itself, so there this does nothing).
   void settle();
-  // Runs fn(chain) on the chain thread between blocks and returns its result (RPC, figures).
+  // Runs fn(chain) on the chain thread between blocks and returns its result (RPC, figures), the
+  // snapshot published after it.
   template <class Fn> auto call(Fn&& fn) -> std::invoke_result_t<Fn, ChainState&>;
 
   // Blocks the chain found invalid, for the owner to invalidate in the tree (thread mode only).
@@ -125,8 +126,19 @@ private:
 
 template <class Fn> auto ChainWorker::call(Fn&& fn) -> std::invoke_result_t<Fn, ChainState&> {
   using R = std::invoke_result_t<Fn, ChainState&>;
-  if (mode_ == Mode::inline_) return fn(chain_);
-  std::packaged_task<R()> task([this, &fn] { return fn(chain_); });
+  // Published before the caller has the result, so what fn did (a new tip) is what it reads next.
+  auto run = [this, &fn]() -> R {
+    if constexpr (std::is_void_v<R>) {
+      fn(chain_);
+      publish();
+    } else {
+      R result = fn(chain_);
+      publish();
+      return result;
+    }
+  };
+  if (mode_ == Mode::inline_) return run();
+  std::packaged_task<R()> task(run);
   auto result = task.get_future();
   post_task([&task] { task(); });
   return result.get();

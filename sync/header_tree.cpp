@@ -259,16 +259,58 @@ std::vector<const HeaderEntry*> HeaderTree::invalidate(const HeaderEntry& entry)
     e.status_.store(kHeaderFailed, std::memory_order_release);
     changed.push_back(&e);
   }
-  // Rare (a block that passed its header's proof of work yet broke a rule): a full scan is fine.
+  reselect_best_locked();
+  return changed;
+}
+
+void HeaderTree::reselect_best_locked() {
+  // Rare (a block that broke a rule, or the operator's say): a full scan is fine.
+  auto better = [this](const HeaderEntry& a, const HeaderEntry& b) {
+    if (a.chain_work != b.chain_work) return a.chain_work > b.chain_work;
+    if (&a == precious_ || &b == precious_) return &a == precious_;
+    return a.sequence < b.sequence;
+  };
   HeaderEntry* best = best_chain_.front();
-  for (auto& [hash, e] : entries_) {
-    if (e.valid() && (e.chain_work > best->chain_work || (e.chain_work == best->chain_work && e.sequence < best->sequence)))
-      best = &e;
-  }
+  for (auto& [hash, e] : entries_)
+    if (e.valid() && better(e, *best)) best = &e;
   best_chain_.clear();
   for (HeaderEntry* e = best; e; e = e->prev) best_chain_.push_back(e);
   std::reverse(best_chain_.begin(), best_chain_.end());
+}
+
+std::vector<const HeaderEntry*> HeaderTree::reconsider(const HeaderEntry& entry) {
+  using consensus::HeaderError;
+  std::unique_lock lock(mutex_);
+  std::vector<HeaderEntry*> related;
+  for (auto& [hash, e] : entries_) {
+    if (e.valid()) continue;
+    const HeaderError why = e.failure();
+    if (why != HeaderError::invalid_block && why != HeaderError::bad_prevblk) continue;
+    const bool descendant = e.height >= entry.height && e.ancestor(entry.height) == &entry;
+    const bool ancestor = e.height < entry.height && entry.ancestor(e.height) == &e;
+    if (descendant || ancestor) related.push_back(&e);
+  }
+  // Parents first, so a child is only made valid under a valid parent.
+  std::sort(related.begin(), related.end(), [](const HeaderEntry* a, const HeaderEntry* b) { return a->height < b->height; });
+  std::vector<const HeaderEntry*> changed;
+  for (HeaderEntry* e : related) {
+    if (e->prev && !e->prev->valid()) continue;
+    e->failure_.store(HeaderError{}, std::memory_order_relaxed);
+    e->status_.store(kHeaderValid, std::memory_order_release);
+    changed.push_back(e);
+  }
+  if (!changed.empty()) reselect_best_locked();
   return changed;
+}
+
+bool HeaderTree::prefer(const HeaderEntry& entry) {
+  std::unique_lock lock(mutex_);
+  if (!entry.valid()) return false;
+  precious_ = &entry;
+  const HeaderEntry* before = &best_locked();
+  if (entry.chain_work != before->chain_work) return false; // more work wins anyway; less never
+  reselect_best_locked();
+  return &best_locked() != before;
 }
 
 std::int64_t HeaderTree::median_time_past_locked(const HeaderEntry& entry) const {

@@ -124,6 +124,15 @@ public:
   // A block broke a rule: it and every descendant become failed, and the best header moves to
   // the most-work valid one left. Returns the entries changed (to persist).
   std::vector<const HeaderEntry*> invalidate(const HeaderEntry& entry);
+  // The operator takes back an invalidation (RPC reconsiderblock, Core's ResetBlockFailureFlags):
+  // the entry, its ancestors and its descendants that failed as invalid blocks or for descending
+  // from one become valid again, unless their parent stays failed; a header that broke a header
+  // rule itself stays failed (nothing would check it again). The best header is chosen again.
+  // Returns the entries changed (to persist; the chain must forget their failures too).
+  std::vector<const HeaderEntry*> reconsider(const HeaderEntry& entry);
+  // RPC preciousblock: among headers of equal work, this one wins (until restart, as in Core).
+  // Returns whether the best header changed.
+  bool prefer(const HeaderEntry& entry);
   // Median time past of the 11 headers ending at `entry` (BIP113's clock for its child).
   std::int64_t median_time_past(const HeaderEntry& entry) const;
 
@@ -160,6 +169,9 @@ private:
   std::int64_t median_time_past_locked(const HeaderEntry& entry) const;
   HeaderEntry& insert(const wire::BlockHeader& header, const Hash256& hash, HeaderEntry& parent);
   void consider_best(HeaderEntry& entry);
+  // The most-work valid header (the precious one, then the first seen, among equals) by a full
+  // scan, and the best chain rebuilt to it: after invalidations, which are rare.
+  void reselect_best_locked();
 
   mutable std::shared_mutex mutex_;
 
@@ -169,6 +181,7 @@ private:
   const HeaderEntry* genesis_ = nullptr;
   int last_checkpoint_height_ = 0;       // the highest checkpoint we have the header of
   std::uint32_t next_sequence_ = 0;
+  const HeaderEntry* precious_ = nullptr; // preciousblock's choice
   mutable std::mutex proof_mutex_; // the cache below is shared by readers
   mutable std::uint32_t cached_bits_ = 0;
   mutable consensus::ArithU256 cached_proof_;

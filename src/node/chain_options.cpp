@@ -23,6 +23,7 @@ std::vector<OptionSpec> chain_options() {
        "blocks whose coins are updated while earlier blocks' scripts are checked (default 16; 1: none)"},
       {"prune", ArgKind::value, "MIB",
        "delete the oldest block and undo files to stay under MIB (at least 550; default 0: keep all)"},
+      {"fastprune", ArgKind::flag, "", "regtest only: 64 KiB block files, so tests can prune small chains"},
   };
 }
 
@@ -48,6 +49,12 @@ std::expected<sync::ChainStateOptions, UsageError> parse_chain_options(const Par
   if (*assumevalid && (*assumevalid)->is_zero()) options.assumevalid = false;
   else if (*assumevalid) options.assumevalid_block = **assumevalid;
   return options;
+}
+
+std::expected<std::uint32_t, UsageError> parse_block_file_size(const ParsedArgs& args, consensus::Network network) {
+  if (!args.has("fastprune")) return sync::kDefaultMaxBlockFileSize;
+  if (network != consensus::Network::regtest) return std::unexpected(UsageError{"--fastprune is for regtest only"});
+  return std::uint32_t{64} << 10; // Core's -fastprune file size
 }
 
 } // namespace peregrine::node

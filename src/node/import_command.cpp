@@ -91,7 +91,9 @@ int run_import_command(const Context& ctx, const ParsedArgs& args) {
   for (const auto& p : args.positional()) files.emplace_back(p);
   if (files.empty()) return usage(ctx, UsageError{"no block files: give FILE... or --reindex"});
 
-  auto stores = sync::ChainStores::open(ctx.datadir, params, options.dbcache_bytes);
+  auto file_size = parse_block_file_size(args, ctx.network);
+  if (!file_size) return usage(ctx, file_size.error());
+  auto stores = sync::ChainStores::open(ctx.datadir, params, options.dbcache_bytes, *file_size);
   if (!stores) return fail(ctx, stores.error());
   util::Logger log;
   sync::HeaderTree tree(params);

@@ -16,6 +16,7 @@
 #include "node/json_rpc.hpp"
 #include "node/rpc_server.hpp"
 #include "node/sync_report.hpp"
+#include "node/rpc_chain_control.hpp"
 #include "node/sync_rpc.hpp"
 #include "peer/asio.hpp"
 #include "sync/block_server.hpp"
@@ -102,6 +103,7 @@ public:
 
   // The RPC `stop`: its answer is written first, then the node stops.
   void stop_soon() {
+    interrupted_ = true; // a requested stop (the RPC `stop`), as SIGINT: exit 0
     stop_timer_.expires_after(std::chrono::milliseconds(200));
     stop_timer_.async_wait([this](const peer::error_code& ec) {
       if (!ec) stop();
@@ -262,7 +264,9 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   std::filesystem::create_directories(ctx.datadir, ec);
   auto lock = util::DatadirLock::acquire(ctx.datadir);
   if (!lock) return fail(ctx, lock.error());
-  auto stores = sync::ChainStores::open(ctx.datadir, params);
+  auto file_size = parse_block_file_size(args, ctx.network);
+  if (!file_size) return usage(ctx, file_size.error());
+  auto stores = sync::ChainStores::open(ctx.datadir, params, std::size_t{450} << 20, *file_size);
   if (!stores) return fail(ctx, stores.error());
   util::Logger log;
   sync::HeaderTree tree(params);
@@ -321,6 +325,7 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   auto health = [&node] { return sync_health(node); };
   if (*rpc_config) {
     add_sync_methods(dispatcher, node);
+    add_chain_control_methods(dispatcher, node);
     rpc.emplace(io, **rpc_config, dispatcher, metrics, log);
     rpc->set_health(health);
     if (auto started = rpc->start(); !started) return fail(ctx, started.error());
