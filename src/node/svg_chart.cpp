@@ -17,6 +17,9 @@ constexpr double kTop = 34;    // room for the title
 constexpr double kPlotHeight = 190;
 constexpr double kLegendLine = 18;
 
+// A range of width > 0 even where adding 1 is lost in a double's precision.
+double above(double low) { return low + std::max(1.0, std::abs(low) * 1e-6); }
+
 bool finite(ChartPoint p) { return std::isfinite(p.x) && std::isfinite(p.y); }
 
 // Maps data to pixels inside the plot area.
@@ -122,8 +125,9 @@ std::string short_number(double v) {
 
 std::vector<double> nice_ticks(double low, double high, int count) {
   if (!std::isfinite(low) || !std::isfinite(high)) return {0, 1};
-  if (!(high > low)) high = low + 1;
+  if (!(high > low)) high = above(low);
   const double raw = (high - low) / std::max(count, 1);
+  if (!(raw > 0) || !std::isfinite(raw)) return {low, high};
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
   const double norm = raw / magnitude;
   const double step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * magnitude;
@@ -146,8 +150,8 @@ std::string line_chart(const ChartText& text, const std::vector<ChartSeries>& se
       any = true;
     }
   }
-  if (!(f.x1 > f.x0)) f.x1 = f.x0 + 1;
-  const auto y_ticks = nice_ticks(y_min, y_max > y_min ? y_max : y_min + 1, 5);
+  if (!(f.x1 > f.x0)) f.x1 = above(f.x0);
+  const auto y_ticks = nice_ticks(y_min, y_max > y_min ? y_max : above(y_min), 5);
   f.y0 = y_ticks.front();
   f.y1 = y_ticks.back();
 
@@ -198,7 +202,7 @@ std::string stacked_share_chart(const ChartText& text, const std::vector<double>
       f.x1 = std::max(f.x1, x[i]);
     }
   }
-  if (!(f.x1 > f.x0)) f.x1 = f.x0 + 1;
+  if (!(f.x1 > f.x0)) f.x1 = above(f.x0);
   std::vector<LegendEntry> entries;
   for (const auto& s : series) entries.push_back({s.name, s.color});
   const int lines = legend_lines(entries);

@@ -6,6 +6,7 @@
 #include "temp_dir.hpp"
 
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -262,4 +263,35 @@ TEST_CASE("peregrine report writes the page next to the trace, or where --output
 
   r = test::run_cli({"report", trace.string(), "--points=3"});
   CHECK(r.code == 2);
+}
+
+TEST_CASE("hostile but well-formed numbers draw a page with only finite coordinates") {
+  const std::string max = "18446744073709551615";
+  std::string text = kHeader + "\n";
+  for (int i = 0; i < 50; ++i) {
+    std::string r = max + "," + kHash;
+    for (int c = 0; c < 13; ++c) r += "," + max;
+    r += "," + std::string(i % 2 ? "0" : max) + "," + max + "\n"; // elapsed going back and forth
+    text += r;
+  }
+  auto t = read(text, 10);
+  REQUIRE(t.has_value());
+  const std::string summary = sync::format_profile(profile_from_trace(*t));
+  const ReportPage page = render_report(*t, "max.csv", summary);
+  CHECK(page.charts == 6);
+  for (std::string_view bad : {"nan", "inf", "NaN"}) CHECK_MESSAGE(page.html.find(bad) == std::string::npos, bad);
+}
+
+TEST_CASE("random bytes are read or refused, never a crash") {
+  std::mt19937 rng(7);
+  const std::string alphabet = "0123456789abcdef,\n\r-x ";
+  for (int i = 0; i < 2000; ++i) {
+    std::string text = i % 2 ? kHeader + "\n" : "";
+    const int length = static_cast<int>(rng() % 400);
+    for (int c = 0; c < length; ++c)
+      text.push_back(i % 3 ? alphabet[rng() % alphabet.size()] : static_cast<char>(rng() % 256));
+    auto t = read(text, 10);
+    if (t) CHECK(render_report(*t, "r", "").html.ends_with("</html>\n"));
+    else CHECK_FALSE(t.error().message.empty());
+  }
 }
