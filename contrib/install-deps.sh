@@ -14,6 +14,8 @@ packages=(
   # fuzzing and sanitizers: libFuzzer needs clang; clang 16 is the oldest Debian clang whose
   # C++23 mode compiles libstdc++'s <expected> (see doc/building.md)
   clang-16 libclang-rt-16-dev
+  # the report's browser test renders `peregrine report`'s page headless (tests/integration)
+  chromium
 )
 
 missing=()

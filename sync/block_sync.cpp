@@ -90,12 +90,12 @@ void BlockSync::on_peer_closed(peer::PeerId id) {
   request_blocks();
 }
 
-void BlockSync::on_message_decoded(peer::PeerId, const wire::Message& message, std::size_t,
+void BlockSync::on_message_decoded(peer::PeerId id, const wire::Message& message, std::size_t,
                                    std::chrono::nanoseconds decode_time) {
   if (!profile_) return;
   profile_->message_decoded(decode_time);
   if (const auto* block = std::get_if<wire::BlockMessage>(&message))
-    profile_->block_decoded(wire::block_hash(block->block.header), decode_time);
+    profile_->block_decoded(wire::block_hash(block->block.header), decode_time, id);
 }
 
 void BlockSync::on_peer_message(peer::PeerId id, wire::Message&& message) {

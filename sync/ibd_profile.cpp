@@ -106,7 +106,8 @@ std::expected<void, std::string> IbdProfile::open_trace(const std::filesystem::p
   trace_ = std::fopen(path.c_str(), "w");
   if (!trace_) return std::unexpected(fmt::format("cannot write {}", path.string()));
   fmt::print(trace_, "height,hash,bytes,txs,inputs,coin_hits,coin_misses,deserialize_us,block_check_us,"
-                     "coins_hit_us,coins_miss_us,script_cpu_us,script_wait_us,undo_write_us,utxo_flush_us\n");
+                     "coins_hit_us,coins_miss_us,script_cpu_us,script_wait_us,undo_write_us,utxo_flush_us,elapsed_us,peer\n");
+  trace_start_ = std::chrono::steady_clock::now();
   return {};
 }
 
@@ -120,26 +121,29 @@ ns IbdProfile::deserialize_time() const {
   return deserialize_;
 }
 
-void IbdProfile::block_decoded(const Hash256& hash, ns decode_time) {
+void IbdProfile::block_decoded(const Hash256& hash, ns decode_time, std::optional<peer::PeerId> from) {
   std::lock_guard lock(mutex_);
   // Bounded by the download window: entries leave when their block is connected, and a block that
   // never is (invalid, or a peer's unrequested copy) only matters until the map is trimmed.
-  if (decode_times_.size() > 100'000) decode_times_.clear();
-  decode_times_[hash] += decode_time;
+  if (decoded_.size() > 100'000) decoded_.clear();
+  Decoded& d = decoded_[hash];
+  d.time += decode_time;
+  if (from) d.from = from;
 }
 
 void IbdProfile::block_traced(const BlockTrace& t) {
   std::lock_guard lock(mutex_);
-  ns decode{0};
-  if (auto it = decode_times_.find(t.hash); it != decode_times_.end()) {
-    decode = it->second;
-    decode_times_.erase(it);
+  Decoded decoded;
+  if (auto it = decoded_.find(t.hash); it != decoded_.end()) {
+    decoded = it->second;
+    decoded_.erase(it);
   }
   if (!trace_) return;
-  fmt::print(trace_, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", t.height, t.hash.to_hex(), t.bytes, t.txs,
-             t.inputs, t.coin_hits, t.coin_misses, micros(decode), micros(t.block_check), micros(t.coins_hit),
+  const ns elapsed = std::chrono::steady_clock::now() - trace_start_;
+  fmt::print(trace_, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", t.height, t.hash.to_hex(), t.bytes, t.txs,
+             t.inputs, t.coin_hits, t.coin_misses, micros(decoded.time), micros(t.block_check), micros(t.coins_hit),
              micros(t.coins_miss), micros(t.script_cpu), micros(t.script_wait), micros(t.undo_write),
-             micros(t.utxo_flush));
+             micros(t.utxo_flush), micros(elapsed), decoded.from ? fmt::format("{}", *decoded.from) : std::string());
 }
 
 std::string_view bottleneck(const ProfileTotals& t) {

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -74,8 +75,10 @@ public:
   // --trace=FILE.csv: one row per connected block (the header row first).
   std::expected<void, std::string> open_trace(const std::filesystem::path& path);
 
-  // Any thread: a block message was decoded (its row gets the time).
-  void block_decoded(const Hash256& hash, std::chrono::nanoseconds decode_time);
+  // Any thread: a block message was decoded (its row gets the time, and the peer that sent it; a
+  // block read from a file has none).
+  void block_decoded(const Hash256& hash, std::chrono::nanoseconds decode_time,
+                     std::optional<peer::PeerId> from = std::nullopt);
   // Any thread: any message was decoded.
   void message_decoded(std::chrono::nanoseconds decode_time);
   // The chain thread: a connected block's figures (ChainState::on_block_traced).
@@ -86,8 +89,13 @@ public:
 private:
   mutable std::mutex mutex_;
   std::chrono::nanoseconds deserialize_{0};
-  std::unordered_map<Hash256, std::chrono::nanoseconds> decode_times_; // blocks not yet connected
+  struct Decoded {
+    std::chrono::nanoseconds time{0};
+    std::optional<peer::PeerId> from; // the last sender
+  };
+  std::unordered_map<Hash256, Decoded> decoded_; // blocks not yet connected
   std::FILE* trace_ = nullptr;
+  std::chrono::steady_clock::time_point trace_start_; // a row's elapsed_us counts from here
 };
 
 // The table printed at the end of sync and import (and on SIGUSR1).

@@ -11,6 +11,7 @@
 #include "node/decode_command.hpp"
 #include "node/generate_command.hpp"
 #include "node/import_command.hpp"
+#include "node/report_command.hpp"
 #include "node/sync_command.hpp"
 #include "node/utxo_stats_command.hpp"
 #include "node/verify_block_command.hpp"
@@ -49,6 +50,8 @@ const std::vector<Command>& commands() {
        bench_options(), 1, 3, run_bench_command},
       {"decode", "FILE", "decode a raw block, blk*.dat file, raw transaction or framed P2P messages (binary or hex) into JSON lines",
        decode_options(), 1, 1, run_decode_command},
+      {"report", "TRACE.csv", "draw a --trace file as one self-contained HTML page of charts (see doc/report.md)",
+       report_options(), 1, 1, run_report_command},
   };
   return table;
 }

@@ -96,8 +96,8 @@ TEST_CASE("--trace writes one row per block with its decoding time") {
     b.block_check = 12us;
     b.script_cpu = 40us;
     b.utxo_flush = 3ms;
-    profile.block_decoded(b.hash, 5us);
-    profile.block_decoded(b.hash, 1us); // received twice: both decodings count
+    profile.block_decoded(b.hash, 5us, 3);
+    profile.block_decoded(b.hash, 1us, 4); // received twice: both decodings count, the last sender is named
     profile.block_traced(b);
     b.height = 8;
     b.hash.bytes[0] = 2;
@@ -110,8 +110,14 @@ TEST_CASE("--trace writes one row per block with its decoding time") {
   std::getline(in, second);
   CHECK(header.starts_with("height,hash,bytes,txs,inputs,coin_hits,coin_misses,deserialize_us,"));
   CHECK(first.starts_with("7,"));
-  CHECK(first.ends_with(",250,2,1,1,0,6,12,0,0,40,0,0,3000"));
+  // The columns after utxo_flush_us came later: elapsed_us (since the trace was opened) and the peer.
+  CHECK(header.ends_with(",utxo_flush_us,elapsed_us,peer"));
+  auto before_elapsed = [](const std::string& row) { return row.substr(0, row.rfind(',', row.rfind(',') - 1)); };
+  auto peer_column = [](const std::string& row) { return row.substr(row.rfind(',') + 1); };
+  CHECK(before_elapsed(first).ends_with(",250,2,1,1,0,6,12,0,0,40,0,0,3000"));
+  CHECK(peer_column(first) == "4");
   CHECK(second.starts_with("8,"));
-  CHECK(second.ends_with(",250,2,1,1,0,0,12,0,0,40,0,0,3000"));
+  CHECK(before_elapsed(second).ends_with(",250,2,1,1,0,0,12,0,0,40,0,0,3000"));
+  CHECK(peer_column(second).empty()); // not from a peer
   CHECK_FALSE(std::getline(in, extra));
 }
