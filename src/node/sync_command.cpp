@@ -44,14 +44,17 @@ struct StopRules {
   std::chrono::seconds progress_interval{5};
 };
 
-// The address book, gossip and seeding, when peers are not given with --connect.
+// The address book and gossip; seeding too when peers are not given with --connect. As Core's,
+// peers.dat is loaded and saved with --connect as well: what the chosen peers tell us is kept for
+// a later run without it.
 struct AddressSupply {
   std::unique_ptr<addrbook::AddrBook> book;
   std::unique_ptr<addrbook::AddrGossip> gossip;
   std::unique_ptr<addrbook::Seeder> seeder;
 };
 
-AddressSupply make_address_supply(const consensus::ChainParams& params, const Context& ctx, util::Logger& log) {
+AddressSupply make_address_supply(const consensus::ChainParams& params, const Context& ctx, util::Logger& log,
+                                  bool seeding) {
   AddressSupply s;
   addrbook::AddrBookOptions options;
   options.file = ctx.datadir / "peers.dat";
@@ -61,6 +64,7 @@ AddressSupply make_address_supply(const consensus::ChainParams& params, const Co
   auto loaded = s.book->load();
   if (loaded.status == addrbook::LoadStatus::loaded) log.info("addrbook", "{} addresses from peers.dat", loaded.entries);
   s.gossip = std::make_unique<addrbook::AddrGossip>(*s.book);
+  if (!seeding) return s;
   addrbook::SeedOptions seeds;
   seeds.network = std::string(consensus::to_string(params.network));
   seeds.dns_seeds = params.dns_seeds;
@@ -298,8 +302,7 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   log.info(kLog, "{}: chain at height {}, headers at {}", ctx.datadir.string(), chain.tip().height, tree.best_height());
 
   asio::io_context io;
-  AddressSupply addresses;
-  if (peer_cfg->connect.empty()) addresses = make_address_supply(params, ctx, log);
+  AddressSupply addresses = make_address_supply(params, ctx, log, peer_cfg->connect.empty());
   sync::IbdProfile profile;
   if (auto trace = args.value("trace")) {
     if (auto opened = profile.open_trace(*trace); !opened) return fail(ctx, opened.error());
