@@ -6,17 +6,23 @@
 
 namespace peregrine::sync {
 
+double transactions_after_tip(const consensus::ChainTxData& data, std::uint64_t chain_tx, std::int64_t tip_time,
+                              std::int64_t now) {
+  double after = 0;
+  if (tip_time <= data.time) {
+    after = (static_cast<double>(data.tx_count) - static_cast<double>(chain_tx)) +
+            static_cast<double>(now - data.time) * data.tx_rate;
+  } else {
+    after = static_cast<double>(now - tip_time) * data.tx_rate;
+  }
+  return std::max(after, 0.0);
+}
+
 double verification_progress(const consensus::ChainTxData& data, std::uint64_t chain_tx, std::int64_t tip_time,
                              std::int64_t now) {
   if (chain_tx == 0) return 0;
   const double before = static_cast<double>(chain_tx);
-  double after = 0;
-  if (tip_time <= data.time) {
-    after = (static_cast<double>(data.tx_count) - before) + static_cast<double>(now - data.time) * data.tx_rate;
-  } else {
-    after = static_cast<double>(now - tip_time) * data.tx_rate;
-  }
-  after = std::max(after, 0.0);
+  const double after = transactions_after_tip(data, chain_tx, tip_time, now);
   return std::min(before / (before + after), 1.0);
 }
 
@@ -39,14 +45,12 @@ double RateMeter::blocks_per_second() const { return rate(&Sample::blocks); }
 double RateMeter::transactions_per_second() const { return rate(&Sample::transactions); }
 
 std::optional<std::chrono::seconds> estimate_eta(const consensus::ChainTxData& data, std::uint64_t chain_tx,
-                                                 std::int64_t now, int height, int headers,
+                                                 std::int64_t tip_time, std::int64_t now, int height, int headers,
                                                  double blocks_per_second, double transactions_per_second) {
   if (height >= headers) return std::chrono::seconds(0);
   double seconds = -1;
   if (data.tx_rate > 0 && chain_tx != 0 && transactions_per_second > 0) {
-    const double total = static_cast<double>(data.tx_count) +
-                         static_cast<double>(std::max<std::int64_t>(now - data.time, 0)) * data.tx_rate;
-    seconds = std::max(total - static_cast<double>(chain_tx), 0.0) / transactions_per_second;
+    seconds = transactions_after_tip(data, chain_tx, tip_time, now) / transactions_per_second;
   } else if (blocks_per_second > 0) {
     seconds = static_cast<double>(headers - height) / blocks_per_second;
   }

@@ -17,6 +17,12 @@ namespace peregrine::sync {
 double verification_progress(const consensus::ChainTxData& data, std::uint64_t chain_tx, std::int64_t tip_time,
                              std::int64_t now);
 
+// The work left in that estimate: transactions after the tip up to `now`. Before chainTxData's
+// time, its count and rate; past it, the tip's age at the rate (so a chain denser than the
+// estimate still has work left while its tip is old, as Core's progress is below 1).
+double transactions_after_tip(const consensus::ChainTxData& data, std::uint64_t chain_tx, std::int64_t tip_time,
+                              std::int64_t now);
+
 // Rates over a sliding window of samples (one a second is plenty).
 class RateMeter {
 public:
@@ -50,10 +56,12 @@ struct ProgressFigures {
   std::size_t in_flight = 0;
 };
 
-// The time left: by transactions when the network has chainTxData and the chain's count is known,
-// otherwise by blocks left to the best header.
+// The time left: the transactions left (transactions_after_tip, the work verificationprogress
+// counts) at the recent tx rate when the network has chainTxData and the chain's count is known;
+// otherwise blocks left to the best header at the recent block rate. Blocks differ in size by
+// thousands of times over the chain, so the block count alone misjudges the time left.
 std::optional<std::chrono::seconds> estimate_eta(const consensus::ChainTxData& data, std::uint64_t chain_tx,
-                                                 std::int64_t now, int height, int headers,
+                                                 std::int64_t tip_time, std::int64_t now, int height, int headers,
                                                  double blocks_per_second, double transactions_per_second);
 
 // "height 1234/3000 (41.13%), 345.2 blocks/s, 12,345 tx/s, ETA 0:01:23, 3 peers, cache 12.3 MiB, 48 in flight"

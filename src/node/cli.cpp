@@ -20,7 +20,13 @@ const std::vector<std::string>& ParsedArgs::values(std::string_view name) const 
 }
 
 void ParsedArgs::add_option(std::string_view name, std::string value) {
+  if (auto it = negated_.find(name); it != negated_.end()) negated_.erase(it);
   options_[std::string(name)].push_back(std::move(value));
+}
+
+void ParsedArgs::negate(std::string_view name) {
+  if (auto it = options_.find(name); it != options_.end()) options_.erase(it);
+  negated_.insert(std::string(name));
 }
 
 std::expected<ParsedArgs, UsageError> parse_args(std::span<const std::string> args,
@@ -50,8 +56,21 @@ std::expected<ParsedArgs, UsageError> parse_args(std::span<const std::string> ar
       name = body.substr(0, eq);
       inline_value = std::string(body.substr(eq + 1));
     }
-    auto spec = std::find_if(options.begin(), options.end(),
-                             [&](const OptionSpec& o) { return o.name == name; });
+    auto find = [&](std::string_view n) {
+      return std::find_if(options.begin(), options.end(), [&](const OptionSpec& o) { return o.name == n; });
+    };
+    auto spec = find(name);
+    if (spec == options.end() && name.starts_with("no") && !inline_value) {
+      auto positive = find(name.substr(2));
+      if (positive != options.end() && positive->kind == ArgKind::flag) {
+        parsed.negate(positive->name);
+        continue;
+      }
+      if (positive != options.end() && positive->kind == ArgKind::value) {
+        parsed.add_option(positive->name, "0");
+        continue;
+      }
+    }
     if (spec == options.end()) {
       return std::unexpected(UsageError{fmt::format("unknown option '--{}'", name)});
     }

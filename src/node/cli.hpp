@@ -4,6 +4,7 @@
 #include <expected>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,13 +41,25 @@ public:
   void add_option(std::string_view name, std::string value);
   void add_positional(std::string value) { positional_.push_back(std::move(value)); }
 
+  // --noNAME for a flag: off, and a configuration file cannot turn it on.
+  void negate(std::string_view name);
+  // Given on the command line at all, set or negated.
+  bool given(std::string_view name) const { return has(name) || negated_.contains(name); }
+
+  // Where a value came from when not the command line ("FILE:LINE"), for error messages.
+  void set_origin(std::string_view name, std::string origin) { origins_[std::string(name)] = std::move(origin); }
+  const std::map<std::string, std::string, std::less<>>& origins() const { return origins_; }
+
 private:
   std::map<std::string, std::vector<std::string>, std::less<>> options_;
+  std::set<std::string, std::less<>> negated_;
+  std::map<std::string, std::string, std::less<>> origins_;
   std::vector<std::string> positional_;
 };
 
 // Parses arguments against the options given ("--" ends options). Single-dash options are
-// accepted as a convenience for "-h" only.
+// accepted as a convenience for "-h" only. As Core's -noNAME, --noNAME turns a flag off and gives
+// a value option the value 0 (lists cannot be negated).
 std::expected<ParsedArgs, UsageError> parse_args(std::span<const std::string> args,
                                                  std::span<const OptionSpec> options);
 

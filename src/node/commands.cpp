@@ -1,5 +1,6 @@
 #include "node/commands.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <ostream>
 
@@ -8,6 +9,7 @@
 #include "node/bench_command.hpp"
 #include "consensus/chainparams.hpp"
 #include "node/check_headers_command.hpp"
+#include "node/config_file.hpp"
 #include "node/decode_command.hpp"
 #include "node/generate_command.hpp"
 #include "node/import_command.hpp"
@@ -25,6 +27,8 @@ const std::vector<OptionSpec>& global_options() {
   static const std::vector<OptionSpec> options = {
       {"network", ArgKind::value, "main|testnet3|testnet4|signet|regtest", "chain to use (default main)"},
       {"datadir", ArgKind::value, "DIR", "data directory (default ~/.peregrine/<network>)"},
+      {"conf", ArgKind::value, "FILE", "configuration file, relative to the datadir (default DATADIR/peregrine.conf, "
+                                       "or ~/.peregrine/peregrine.conf without --datadir)"},
       {"help", ArgKind::flag, "", "show help and exit"},
       {"version", ArgKind::flag, "", "show the version and exit"},
   };
@@ -34,16 +38,16 @@ const std::vector<OptionSpec>& global_options() {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"sync", "", "download and validate the block chain from the P2P network", sync_options(), 0, 0,
-       run_sync_command},
+       run_sync_command, true},
       {"import", "[FILE...]", "validate blocks from blk*.dat files into the datadir", import_options(), 0, 1024,
-       run_import_command},
+       run_import_command, true},
       {"verify-block", "BLOCK", "run every script of a block against the outputs it spends",
        verify_block_options(), 1, 1, run_verify_block_command},
       {"check-headers", "FILE", "validate a file of raw 80-byte headers", check_headers_options(), 1, 1,
        run_check_headers_command},
       {"generate", "DIR", "write a valid regtest chain of a chosen shape into DIR/blk*.dat (see doc/workload.md)",
        generate_options(), 1, 1, run_generate_command},
-      {"utxo-stats", "", "print statistics of the UTXO set in the datadir", {}, 0, 0, run_utxo_stats_command},
+      {"utxo-stats", "", "print statistics of the UTXO set in the datadir", {}, 0, 0, run_utxo_stats_command, true},
       {"bench", "NAME [FILE...]",
        "run a benchmark and print its figures (NAME: decode [BLOCK], verify [BLOCK SPENT], "
        "p2p [BLOCK], addrbook, headers [FILE], header-tree, import [FILE], generate, coins)",
@@ -97,6 +101,61 @@ std::ptrdiff_t command_position(std::span<const std::string> args) {
   return -1;
 }
 
+// Every option a configuration file may name: the global ones and those of the commands that read it.
+std::vector<OptionSpec> config_names() {
+  std::vector<OptionSpec> names = global_options();
+  for (const auto& c : commands())
+    if (c.reads_config) names.insert(names.end(), c.options.begin(), c.options.end());
+  return names;
+}
+
+// "--name" in a message, as a whole option name.
+bool names_option(std::string_view message, std::string_view name) {
+  const std::string needle = fmt::format("--{}", name);
+  for (auto at = message.find(needle); at != std::string_view::npos; at = message.find(needle, at + 1)) {
+    const std::size_t after = at + needle.size();
+    const bool whole = after >= message.size() ||
+                       !(std::isalnum(static_cast<unsigned char>(message[after])) || message[after] == '-');
+    if (whole) return true;
+  }
+  return false;
+}
+
+// peregrine.conf (or --conf) merged under the command line; the network it chooses applies
+// unless --network was given. A problem with the file is a usage error naming FILE:LINE.
+std::expected<void, UsageError> apply_config_file(ParsedArgs& args, const Command& command, std::ostream& err) {
+  namespace fs = std::filesystem;
+  const fs::path base = args.value("datadir") ? fs::path(*args.value("datadir")) : default_datadir(consensus::Network::main);
+  const auto explicit_conf = args.value("conf");
+  const fs::path path = explicit_conf ? base / fs::path(*explicit_conf) : base / "peregrine.conf"; // an absolute FILE stays
+  auto file = read_config_file(path, explicit_conf.has_value());
+  if (!file) return std::unexpected(file.error());
+  for (const auto& e : file->entries) {
+    // The datadir's own file cannot move the datadir (it would not be read from there); a file
+    // given with --conf can, as a systemd unit's /etc/peregrine.conf does.
+    if (e.name == "datadir" && !explicit_conf)
+      return std::unexpected(UsageError{fmt::format("{}: datadir cannot be set in the datadir's own peregrine.conf "
+                                                    "(use --datadir, or --conf=FILE with datadir= in FILE)", e.origin)});
+  }
+  auto network = config_network(*file);
+  if (!network) return std::unexpected(network.error());
+  consensus::Network chosen = consensus::Network::main;
+  if (auto given = args.value("network")) {
+    if (auto parsed = consensus::parse_network(*given)) chosen = *parsed; // a bad name is reported by run_cli
+  } else if (*network) {
+    chosen = **network;
+    args.add_option("network", std::string(consensus::to_string(chosen)));
+    args.set_origin("network", path.string());
+  }
+  std::vector<OptionSpec> accepted = global_options();
+  accepted.insert(accepted.end(), command.options.begin(), command.options.end());
+  std::vector<std::string> warnings;
+  if (auto merged = merge_config(args, *file, chosen, accepted, config_names(), warnings); !merged)
+    return std::unexpected(merged.error());
+  for (const auto& w : warnings) err << "peregrine: warning: " << w << "\n";
+  return {};
+}
+
 } // namespace
 
 int command_failed(const Context& ctx, std::string_view command, std::string_view message) {
@@ -105,7 +164,10 @@ int command_failed(const Context& ctx, std::string_view command, std::string_vie
 }
 
 int command_misused(const Context& ctx, std::string_view command, std::string_view message) {
-  ctx.err << command << ": " << message << "\n";
+  ctx.err << command << ": " << message;
+  for (const auto& [name, origin] : ctx.option_origins)
+    if (names_option(message, name)) ctx.err << fmt::format(" [--{} from {}]", name, origin);
+  ctx.err << "\n";
   return kExitUsage;
 }
 
@@ -144,7 +206,11 @@ int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& 
     return kExitUsage;
   }
 
-  Context ctx{consensus::Network::main, false, {}, out, err};
+  if (command->reads_config) {
+    if (auto applied = apply_config_file(*parsed, *command, err); !applied) return usage_error(err, applied.error().message);
+  }
+
+  Context ctx{consensus::Network::main, false, {}, out, err, parsed->origins()};
   if (auto name = parsed->value("network")) {
     auto network = consensus::parse_network(*name);
     if (!network) {

@@ -2,6 +2,7 @@
 // The `peregrine` command line: global options, the subcommand table, dispatch and exit codes.
 #include <filesystem>
 #include <iosfwd>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +25,9 @@ struct Context {
   std::filesystem::path datadir;
   std::ostream& out;
   std::ostream& err;
+  // Options set by the configuration file, and where ("FILE:LINE"): a usage error naming one
+  // names its line too.
+  std::map<std::string, std::string, std::less<>> option_origins = {};
 };
 
 struct Command {
@@ -34,6 +38,7 @@ struct Command {
   std::size_t min_positional = 0;
   std::size_t max_positional = 0;
   int (*run)(const Context&, const ParsedArgs&);
+  bool reads_config = false; // peregrine.conf applies (commands that work on a datadir)
 };
 
 // "COMMAND: message" on stderr; return the exit code for a problem found (1) or a wrong command line (2).
@@ -43,7 +48,8 @@ int command_misused(const Context& ctx, std::string_view command, std::string_vi
 // Runs the command line (arguments after the program name) and returns the exit code.
 int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& err);
 
-// The default data directory for a network: $HOME/.peregrine[/<suffix>].
+// The default data directory for a network: $HOME/.peregrine[/<suffix>]. The main one holds the
+// default peregrine.conf when --datadir is not given.
 std::filesystem::path default_datadir(consensus::Network network);
 
 } // namespace peregrine::node

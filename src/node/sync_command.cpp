@@ -11,6 +11,7 @@
 #include "addrbook/seeder.hpp"
 #include "node/chain_options.hpp"
 #include "node/commands.hpp"
+#include "node/debug_log.hpp"
 #include "node/peer_options.hpp"
 #include "node/sync_node.hpp"
 #include "node/json_rpc.hpp"
@@ -44,14 +45,17 @@ struct StopRules {
   std::chrono::seconds progress_interval{5};
 };
 
-// The address book, gossip and seeding, when peers are not given with --connect.
+// The address book and gossip; seeding too when peers are not given with --connect. As Core's,
+// peers.dat is loaded and saved with --connect as well: what the chosen peers tell us is kept for
+// a later run without it.
 struct AddressSupply {
   std::unique_ptr<addrbook::AddrBook> book;
   std::unique_ptr<addrbook::AddrGossip> gossip;
   std::unique_ptr<addrbook::Seeder> seeder;
 };
 
-AddressSupply make_address_supply(const consensus::ChainParams& params, const Context& ctx, util::Logger& log) {
+AddressSupply make_address_supply(const consensus::ChainParams& params, const Context& ctx, util::Logger& log,
+                                  bool seeding) {
   AddressSupply s;
   addrbook::AddrBookOptions options;
   options.file = ctx.datadir / "peers.dat";
@@ -61,6 +65,7 @@ AddressSupply make_address_supply(const consensus::ChainParams& params, const Co
   auto loaded = s.book->load();
   if (loaded.status == addrbook::LoadStatus::loaded) log.info("addrbook", "{} addresses from peers.dat", loaded.entries);
   s.gossip = std::make_unique<addrbook::AddrGossip>(*s.book);
+  if (!seeding) return s;
   addrbook::SeedOptions seeds;
   seeds.network = std::string(consensus::to_string(params.network));
   seeds.dns_seeds = params.dns_seeds;
@@ -76,7 +81,7 @@ class SyncRun {
 public:
   SyncRun(asio::io_context& io, SyncNode& node, StopRules rules, AddressSupply& addresses, util::Logger& log)
       : node_(node), rules_(rules), addresses_(addresses), log_(log), timer_(io), stop_timer_(io), signals_(io, SIGINT, SIGTERM),
-        report_signal_(io, SIGUSR1) {}
+        report_signal_(io, SIGUSR1), hangup_signal_(io, SIGHUP) {}
 
   void start() {
     signals_.async_wait([this](const peer::error_code& ec, int signal) {
@@ -86,6 +91,7 @@ public:
       stop();
     });
     wait_for_report_signal();
+    wait_for_hangup();
     node_.peers.start();
     schedule_tick();
   }
@@ -97,6 +103,7 @@ public:
     stop_timer_.cancel();
     signals_.cancel();
     report_signal_.cancel();
+    hangup_signal_.cancel();
     for (RpcServer* server : rpc_) server->stop();
     node_.peers.stop();
   }
@@ -111,6 +118,7 @@ public:
   }
 
   void add_rpc(RpcServer* rpc) { rpc_.push_back(rpc); }
+  void set_log_file(std::shared_ptr<util::LogFile> file) { log_file_ = std::move(file); }
   bool interrupted() const { return interrupted_; }
   bool reached_goal() const { return reached_goal_; }
 
@@ -121,6 +129,21 @@ private:
       if (ec) return;
       log_.info(kLog, "\n{}", sync::format_profile(profile_totals(node_), node_.blocks.deliveries()));
       wait_for_report_signal();
+    });
+  }
+
+  // kill -HUP (logrotate, after renaming debug.log) starts a new debug.log; the node runs on.
+  void wait_for_hangup() {
+    hangup_signal_.async_wait([this](const peer::error_code& ec, int) {
+      if (ec) return;
+      if (!log_file_) {
+        log_.info(kLog, "SIGHUP: no debug log file to reopen");
+      } else if (auto reopened = log_file_->reopen(); !reopened) {
+        log_.warn(kLog, "SIGHUP: {}; still logging to the renamed file", reopened.error());
+      } else {
+        log_.info(kLog, "SIGHUP: reopened {}", log_file_->path().string());
+      }
+      wait_for_hangup();
     });
   }
 
@@ -183,6 +206,8 @@ private:
   asio::steady_timer stop_timer_;
   asio::signal_set signals_;
   asio::signal_set report_signal_;
+  asio::signal_set hangup_signal_;
+  std::shared_ptr<util::LogFile> log_file_;
   sync::RateMeter meter_;
   Clock::time_point last_progress_ = Clock::now();
   Clock::time_point alone_since_ = Clock::now();
@@ -228,6 +253,7 @@ std::vector<OptionSpec> sync_options() {
       {"metricsport", ArgKind::value, "PORT", "serve GET /metrics and /health without credentials on 127.0.0.1:PORT"},
       {"trace", ArgKind::value, "FILE.csv", "write each connected block's size and stage times to FILE.csv"},
       {"maxuploadtarget", ArgKind::value, "MiB", "aim to upload at most MiB per 24 h: once near it, serve only the last week's blocks (default 0: none)"},
+      debug_log_option(),
       {"maxtipage", ArgKind::value, "SECONDS", "a tip older than this is initial block download: getheaders unanswered, no announcements (default 86400)"},
   });
   return options;
@@ -268,7 +294,9 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   if (!file_size) return usage(ctx, file_size.error());
   auto stores = sync::ChainStores::open(ctx.datadir, params, std::size_t{450} << 20, *file_size);
   if (!stores) return fail(ctx, stores.error());
-  util::Logger log;
+  auto log_file = open_debug_log(args, ctx.datadir);
+  if (!log_file) return fail(ctx, log_file.error());
+  util::Logger log = make_node_logger(*log_file);
   sync::HeaderTree tree(params);
   if (auto loaded = stores->headers->load_into(tree); !loaded) return fail(ctx, loaded.error());
   sync::ChainState chain(tree, *stores->headers, *stores->blocks, *stores->utxo, log, *chain_options);
@@ -279,8 +307,7 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   log.info(kLog, "{}: chain at height {}, headers at {}", ctx.datadir.string(), chain.tip().height, tree.best_height());
 
   asio::io_context io;
-  AddressSupply addresses;
-  if (peer_cfg->connect.empty()) addresses = make_address_supply(params, ctx, log);
+  AddressSupply addresses = make_address_supply(params, ctx, log, peer_cfg->connect.empty());
   sync::IbdProfile profile;
   if (auto trace = args.value("trace")) {
     if (auto opened = profile.open_trace(*trace); !opened) return fail(ctx, opened.error());
@@ -318,6 +345,7 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   SyncNode node{params, *stores, tree, worker, headers, blocks, server, manager, profile, chain_options->par,
                 pruned, chain_options->prune_target_bytes, ctx.datadir, Clock::now(), {}};
   SyncRun run(io, node, rules, addresses, log);
+  run.set_log_file(*log_file);
   node.request_stop = [&run] { run.stop_soon(); };
   RpcDispatcher dispatcher;
   std::optional<RpcServer> rpc, metrics_server;

@@ -58,7 +58,8 @@ sync::ProgressFigures progress_figures(const SyncNode& node, const sync::RateMet
   f.transactions_per_second = meter.transactions_per_second();
   // Before the headers are in, how much is left is unknown.
   if (node.headers.caught_up() || f.height < f.headers)
-    f.eta = sync::estimate_eta(node.params.chain_tx_data, node.chain.chain_tx(), util::unix_time(), f.height, f.headers,
+    f.eta = sync::estimate_eta(node.params.chain_tx_data, node.chain.chain_tx(), node.chain.tip().time, util::unix_time(),
+                               f.height, f.headers,
                                f.blocks_per_second, f.transactions_per_second);
   f.peers = node.peers.peer_count();
   f.cache_mib = static_cast<double>(node.chain.cache_bytes()) / (1 << 20);

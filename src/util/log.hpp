@@ -1,7 +1,11 @@
 #pragma once
 // Leveled logging through an injectable sink: the node writes to stderr, tests capture lines.
 #include <cstdint>
+#include <expected>
+#include <filesystem>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,6 +17,31 @@ namespace peregrine::util {
 enum class LogLevel : std::uint8_t { debug, info, warn, error };
 
 std::string_view to_string(LogLevel level);
+
+// "2026-11-21T09:00:00.123Z info  [peer] message\n"
+std::string format_log_line(LogLevel level, std::string_view category, std::string_view message);
+
+// An append-only log file (debug.log). Each line is one write(2) under a lock, so lines from
+// several threads never interleave. reopen() starts a new file at the same path once logrotate
+// has renamed the old one (it sends SIGHUP); lines written meanwhile go to the renamed file.
+class LogFile {
+public:
+  static std::expected<std::shared_ptr<LogFile>, std::string> open(std::filesystem::path path);
+  ~LogFile();
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
+
+  void write(std::string_view line);
+  // On failure the old file stays in use and the error is returned.
+  std::expected<void, std::string> reopen();
+  const std::filesystem::path& path() const { return path_; }
+
+private:
+  LogFile(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
+  std::filesystem::path path_;
+  std::mutex mutex_;
+  int fd_;
+};
 
 class Logger {
 public:
@@ -52,6 +81,8 @@ public:
   static Sink stderr_sink();
   // Discards everything (for benchmarks).
   static Sink null_sink();
+  // stderr as stderr_sink, and the same lines to the file.
+  static Sink stderr_and_file_sink(std::shared_ptr<LogFile> file);
 
 private:
   Sink sink_;

@@ -41,6 +41,21 @@ TEST_CASE("parse_args: the last of a repeated single-value option wins") {
   CHECK(parse_args(args, kOptions)->value("network") == "regtest");
 }
 
+TEST_CASE("parse_args: --noNAME turns a flag off (the last of the two wins) and gives a value option 0, as Core's -noNAME") {
+  std::vector<std::string> off = {"--stop-at-tip", "--nostop-at-tip", "--nonetwork"};
+  auto parsed = parse_args(off, kOptions);
+  REQUIRE(parsed.has_value());
+  CHECK_FALSE(parsed->has("stop-at-tip"));
+  CHECK(parsed->given("stop-at-tip")); // a configuration file cannot turn it back on
+  CHECK(parsed->value("network") == "0");
+  std::vector<std::string> on = {"--nostop-at-tip", "--stop-at-tip"};
+  CHECK(parse_args(on, kOptions)->has("stop-at-tip"));
+  std::vector<std::string> list = {"--noconnect"};
+  CHECK(parse_args(list, kOptions).error().message == "unknown option '--noconnect'");
+  std::vector<std::string> valued = {"--nostop-at-tip=1"};
+  CHECK_FALSE(parse_args(valued, kOptions).has_value());
+}
+
 TEST_CASE("parse_args: every malformed argument is a usage error naming it") {
   struct Case {
     std::vector<std::string> args;

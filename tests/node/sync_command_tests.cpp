@@ -3,6 +3,9 @@
 // real peers is tested against bcoin (tests/integration) and BlockSync's own tests.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "run_cli.hpp"
 #include "temp_dir.hpp"
 #include "test_data.hpp"
@@ -84,4 +87,38 @@ TEST_CASE("sync: resumes a datadir's chain, and --stop-at-height stops at once w
   CHECK(profile->find("bottleneck"));
   CHECK(r.err.find("IBD bottleneck report") != std::string::npos);
   CHECK(std::filesystem::exists(dir.path / "trace.csv"));
+}
+
+namespace {
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+} // namespace
+
+TEST_CASE("sync --connect still loads and saves peers.dat (as Core), and logs to DATADIR/debug.log unless told not to") {
+  test::TempDir dir;
+  const std::string blocks = test::shared_data("chain/regtest_blocks_0_206.blk").string();
+  auto imported = run({"import", "--network=regtest", "--datadir=" + dir.path.string(), "--assumevalid=0", blocks});
+  REQUIRE_MESSAGE(imported.code == 0, imported.err);
+  REQUIRE_FALSE(std::filesystem::exists(dir.path / "peers.dat"));
+
+  auto first = run(sync_args(dir, {"--stop-at-height=100"}));
+  REQUIRE_MESSAGE(first.code == 0, first.err);
+  CHECK(std::filesystem::exists(dir.path / "peers.dat"));
+  CHECK(read_text(dir.path / "debug.log").find("[sync] reached height 206") != std::string::npos);
+  CHECK(read_text(dir.path / "debug.log").find("addresses from peers.dat") == std::string::npos);
+
+  auto second = run(sync_args(dir, {"--stop-at-height=100"}));
+  REQUIRE_MESSAGE(second.code == 0, second.err);
+  CHECK(read_text(dir.path / "debug.log").find("[addrbook] 0 addresses from peers.dat") != std::string::npos);
+
+  std::filesystem::remove(dir.path / "debug.log");
+  auto quiet = run(sync_args(dir, {"--stop-at-height=100", "--debuglogfile=0"}));
+  REQUIRE_MESSAGE(quiet.code == 0, quiet.err);
+  CHECK_FALSE(std::filesystem::exists(dir.path / "debug.log"));
 }

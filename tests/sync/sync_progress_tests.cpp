@@ -40,16 +40,36 @@ TEST_CASE("rate meter measures over its window only") {
 
 TEST_CASE("ETA by transactions with chainTxData, by blocks without") {
   const consensus::ChainTxData data{1'000'000, 500'000, 2.0};
-  // 500k + 2/s * 250k s = 1M txs by now; 400k done at 1,000 tx/s: 600 s.
-  auto eta = sync::estimate_eta(data, 400'000, 1'250'000, 10, 20, 1.0, 1'000.0);
+  // 500k + 2/s * 250k s = 1M txs by now; 400k done at 1,000 tx/s: 600 s, although only 10 of 20
+  // blocks are left, which at 1 block/s would say 10 s: the last blocks are the full ones.
+  auto eta = sync::estimate_eta(data, 400'000, 900'000, 1'250'000, 10, 20, 1.0, 1'000.0);
   REQUIRE(eta);
   CHECK(eta->count() == 600);
   // Without chainTxData: 10 blocks left at 2 blocks/s.
-  eta = sync::estimate_eta({}, 400'000, 1'250'000, 10, 20, 2.0, 0);
+  eta = sync::estimate_eta({}, 400'000, 900'000, 1'250'000, 10, 20, 2.0, 0);
   REQUIRE(eta);
   CHECK(eta->count() == 5);
-  CHECK_FALSE(sync::estimate_eta({}, 1, 0, 10, 20, 0, 0)); // nothing moves: unknown
-  CHECK(sync::estimate_eta({}, 1, 0, 20, 20, 0, 0)->count() == 0);
+  CHECK_FALSE(sync::estimate_eta({}, 1, 0, 0, 10, 20, 0, 0)); // nothing moves: unknown
+  CHECK(sync::estimate_eta({}, 1, 0, 0, 20, 20, 0, 0)->count() == 0);
+}
+
+TEST_CASE("ETA: the work left is verificationprogress's, also once the tip is past chainTxData's time") {
+  const consensus::ChainTxData data{1'000'000, 500'000, 2.0};
+  const std::int64_t now = 1'250'000;
+  // The chain turned out denser than chainTxData's rate: 1.1M transactions at a tip of time
+  // 1,200,000, more than the 1M the rate predicts for now. The estimate from chainTxData's time
+  // would leave nothing to do (ETA 0 with 500 blocks to go); from the tip's age, 50,000 s at
+  // 2 tx/s are 100,000 transactions: 100 s at 1,000 tx/s.
+  const std::uint64_t chain_tx = 1'100'000;
+  const std::int64_t tip_time = 1'200'000;
+  CHECK(sync::transactions_after_tip(data, chain_tx, tip_time, now) == doctest::Approx(100'000));
+  auto eta = sync::estimate_eta(data, chain_tx, tip_time, now, 500, 1'000, 50.0, 1'000.0);
+  REQUIRE(eta);
+  CHECK(eta->count() == 100);
+  // The same work as verificationprogress: done / (done + left).
+  CHECK(sync::verification_progress(data, chain_tx, tip_time, now) == doctest::Approx(1'100'000.0 / 1'200'000.0));
+  // Before chainTxData's time: its count and rate, as before.
+  CHECK(sync::transactions_after_tip(data, 400'000, 900'000, now) == doctest::Approx(600'000));
 }
 
 TEST_CASE("progress line") {
