@@ -68,7 +68,7 @@ bool bip30_repeat(const consensus::ChainParams& params, const sync::HeaderEntry&
 
 std::expected<const sync::HeaderEntry*, RpcError> block_for(const SyncNode& node, const Args& args) {
   const json::Value* target = arg(args, 0);
-  if (!target) return std::unexpected(RpcError{rpc_code::invalid_params, "Missing required argument hash_or_height"});
+  if (!target) return std::unexpected(RpcError{rpc_code::misc_error, "Missing required argument hash_or_height"});
   const auto& tip = node.chain.tip();
   if (target->is_number()) {
     auto height = target->as_int64();

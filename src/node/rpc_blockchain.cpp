@@ -34,7 +34,7 @@ std::string chain_name(consensus::Network network) {
 
 RpcResult getblockhash(const SyncNode& node, const Args& args) {
   const json::Value* h = arg(args, 0);
-  if (!h) return std::unexpected(RpcError{rpc_code::invalid_params, "Missing required argument height"});
+  if (!h) return std::unexpected(RpcError{rpc_code::misc_error, "Missing required argument height"});
   auto height = int_arg(args, 0, 0);
   if (!height) return std::unexpected(height.error());
   const auto& tip = node.chain.tip();
@@ -178,7 +178,7 @@ RpcResult gettxout(SyncNode& node, const Args& args) {
   if (!txid) return std::unexpected(txid.error());
   auto n = int_arg(args, 1, -1);
   if (!n) return std::unexpected(n.error());
-  if (!arg(args, 1)) return std::unexpected(RpcError{rpc_code::invalid_params, "Missing required argument n"});
+  if (!arg(args, 1)) return std::unexpected(RpcError{rpc_code::misc_error, "Missing required argument n"});
   if (*n < 0 || *n > 0xffffffff) return std::unexpected(invalid_parameter("Invalid parameter, vout cannot be negative"));
   if (auto mempool = bool_arg(args, 2, true); !mempool) return std::unexpected(mempool.error()); // no mempool to look in
   const wire::OutPoint outpoint{*txid, static_cast<std::uint32_t>(*n)};
@@ -319,7 +319,7 @@ peer::asio::awaitable<RpcResult> waitforblock(const SyncNode& node, Args args, c
 }
 
 peer::asio::awaitable<RpcResult> waitforblockheight(const SyncNode& node, Args args, const RpcWaits& waits) {
-  if (!arg(args, 0)) co_return std::unexpected(RpcError{rpc_code::invalid_params, "Missing required argument height"});
+  if (!arg(args, 0)) co_return std::unexpected(RpcError{rpc_code::misc_error, "Missing required argument height"});
   auto height = int_arg(args, 0, 0);
   if (!height) co_return std::unexpected(height.error());
   auto timeout = timeout_arg(args, 1);

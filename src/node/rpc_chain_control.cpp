@@ -4,7 +4,7 @@
 
 #include "consensus/block_check.hpp"
 #include "consensus/header_rules.hpp"
-#include "node/rpc_args.hpp"
+#include "node/rpc_params.hpp"
 #include "util/hex.hpp"
 #include "util/unix_time.hpp"
 #include "wire/codec.hpp"
@@ -25,7 +25,7 @@ RpcError not_found() { return {rpc_code::invalid_address_or_key, "Block not foun
 RpcError chain_failed(const std::string& why) { return {rpc_code::misc_error, why}; }
 
 std::expected<const sync::HeaderEntry*, RpcError> block_arg(const SyncNode& node, const Args& args) {
-  auto hash = rpc_hash_arg(args, 0, "blockhash");
+  auto hash = rpc::hash_arg(args, 0, "blockhash");
   if (!hash) return std::unexpected(hash.error());
   const sync::HeaderEntry* entry = node.tree.find(*hash);
   if (!entry) return std::unexpected(not_found());
@@ -90,9 +90,9 @@ std::int64_t prune_height(const sync::HeaderEntry& tip) {
 
 RpcResult pruneblockchain(SyncNode& node, const Args& args) {
   if (!node.pruned) return std::unexpected(RpcError{rpc_code::misc_error, "Cannot prune blocks because node is not in prune mode."});
-  const json::Value* given = rpc_arg(args, 0);
+  const json::Value* given = rpc::arg(args, 0);
   if (!given) return std::unexpected(RpcError{rpc_code::misc_error, "height is required"});
-  auto height = rpc_int_arg(args, 0, "height", 0);
+  auto height = rpc::int_arg(args, 0, 0);
   if (!height) return std::unexpected(height.error());
   if (*height < 0) return std::unexpected(RpcError{rpc_code::invalid_parameter, "Negative block height."});
   const sync::HeaderEntry& tip = node.chain.tip();
@@ -117,8 +117,8 @@ RpcResult pruneblockchain(SyncNode& node, const Args& args) {
 }
 
 RpcResult verifychain(SyncNode& node, const Args& args) {
-  auto level = rpc_int_arg(args, 0, "checklevel", 3);
-  auto blocks = rpc_int_arg(args, 1, "nblocks", 6);
+  auto level = rpc::int_arg(args, 0, 3);
+  auto blocks = rpc::int_arg(args, 1, 6);
   if (!level) return std::unexpected(level.error());
   if (!blocks) return std::unexpected(blocks.error());
   const int lvl = static_cast<int>(std::clamp<std::int64_t>(*level, 0, 4));
@@ -129,7 +129,7 @@ RpcResult verifychain(SyncNode& node, const Args& args) {
 }
 
 std::expected<Bytes, RpcError> hex_arg(const Args& args, std::string_view failure) {
-  auto text = rpc_string_arg(args, 0, "hexdata");
+  auto text = rpc::string_arg(args, 0, "hexdata");
   if (!text) return std::unexpected(text.error());
   auto bytes = util::from_hex(*text);
   if (!bytes) return std::unexpected(RpcError{rpc_code::deserialization_error, std::string(failure)});

@@ -21,7 +21,7 @@ RpcError type_error(const json::Value& value, std::string_view expected) {
 
 std::expected<std::string, RpcError> string_arg(const Args& args, std::size_t i, std::string_view name) {
   const json::Value* v = arg(args, i);
-  if (!v) return std::unexpected(RpcError{rpc_code::invalid_params, fmt::format("Missing required argument {}", name)});
+  if (!v) return std::unexpected(RpcError{rpc_code::misc_error, fmt::format("Missing required argument {}", name)});
   if (!v->as_string()) return std::unexpected(type_error(*v, "string"));
   return *v->as_string();
 }
