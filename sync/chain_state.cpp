@@ -1,6 +1,7 @@
 #include "sync/chain_state.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <set>
 
 #include <fmt/format.h>
@@ -112,7 +113,35 @@ std::expected<void, std::string> ChainState::process_block(const wire::Block& bl
   return process_block(std::move(received));
 }
 
+// A store that failed once (a full disk, an I/O error) fails every later call with the first
+// error: nothing is retried, and the cache, which may hold blocks whose undo was never written,
+// is never flushed over the last durable state (a restart resumes from there).
+std::expected<void, std::string> ChainState::guarded(std::expected<void, std::string> result) {
+  if (!result && store_failure_.empty()) store_failure_ = result.error();
+  return result;
+}
+
 std::expected<void, std::string> ChainState::process_block(ReceivedBlock received) {
+  if (!store_failure_.empty()) return std::unexpected(store_failure_);
+  return guarded(process_block_unguarded(std::move(received)));
+}
+
+std::expected<void, std::string> ChainState::activate_best_chain() {
+  if (!store_failure_.empty()) return std::unexpected(store_failure_);
+  return guarded(activate_best_chain_unguarded());
+}
+
+std::expected<void, std::string> ChainState::wait_for_checks() {
+  if (!store_failure_.empty()) return std::unexpected(store_failure_);
+  return guarded(wait_for_checks_unguarded());
+}
+
+std::expected<void, std::string> ChainState::flush(CoinsCache::Keep keep) {
+  if (!store_failure_.empty()) return std::unexpected(store_failure_);
+  return guarded(flush_unguarded(keep));
+}
+
+std::expected<void, std::string> ChainState::process_block_unguarded(ReceivedBlock received) {
   const HeaderEntry& entry = *received.entry;
   // When pruning, a block connected already is not stored again: it was pruned.
   const bool connected = tip_->ancestor(entry.height) == &entry;
@@ -188,7 +217,7 @@ void ChainState::prefetch(std::span<const ReceivedBlock> upcoming) {
   prefetcher_.request(std::move(wanted));
 }
 
-std::expected<void, std::string> ChainState::activate_best_chain() {
+std::expected<void, std::string> ChainState::activate_best_chain_unguarded() {
   while (true) {
     if (auto s = settle(Wait::none); !s) return std::unexpected(s.error());
     const HeaderEntry& target = tree_.best();
@@ -217,7 +246,7 @@ std::expected<void, std::string> ChainState::activate_best_chain() {
   }
 }
 
-std::expected<void, std::string> ChainState::wait_for_checks() {
+std::expected<void, std::string> ChainState::wait_for_checks_unguarded() {
   while (!pending_.empty()) {
     auto settled = settle(Wait::all);
     if (!settled) return std::unexpected(settled.error());
@@ -392,7 +421,8 @@ std::expected<bool, std::string> ChainState::settle(Wait wait) {
       ScriptVerdict verdict;
       const Stopwatch timer;
       try {
-        ScriptOutcome outcome = front.scripts->get();
+        // Taken once: a failed commit below must not leave a future to be read again.
+        ScriptOutcome outcome = std::exchange(front.scripts, std::nullopt)->get();
         verdict = std::move(outcome.verdict);
         front.trace.script_cpu = outcome.time;
         front.trace.script_wait = timer.elapsed();
@@ -511,7 +541,7 @@ std::expected<void, std::string> ChainState::maybe_flush() {
   return {};
 }
 
-std::expected<void, std::string> ChainState::flush(CoinsCache::Keep keep) {
+std::expected<void, std::string> ChainState::flush_unguarded(CoinsCache::Keep keep) {
   if (auto w = wait_for_checks(); !w) return w;
   const Stopwatch timer;
   flushing_ = true;
