@@ -74,8 +74,9 @@ std::expected<void, std::string> ChainState::init() {
   }
   const HeaderEntry* entry = tree_.find(utxo_.best_block());
   if (!entry || !entry->valid())
-    return std::unexpected(fmt::format("the UTXO database is at block {}, which the header store {}: rebuild the "
-                                       "datadir (import its block files again)",
+    return std::unexpected(fmt::format("the UTXO database is at block {}, which the header store {}: "
+                                       "`peregrine sync --reindex-chainstate` rebuilds the UTXO set from the block "
+                                       "files (`--reindex` the block index too)",
                                        utxo_.best_block().to_hex(), entry ? "marks invalid" : "does not know"));
   tip_ = entry;
   chain_tx_ = utxo_.chain_tx();
@@ -486,9 +487,12 @@ void ChainState::emit_trace() {
 std::expected<BlockUndo, std::string> ChainState::read_undo(const HeaderEntry& entry) const {
   if (!entry.prev || !entry.have_undo()) return std::unexpected(fmt::format("no undo data for {} (pruned?)", where(entry)));
   auto raw = blocks_.read_undo(BlockPos{entry.undo_pos().file, entry.undo_pos().offset}, *entry.prev->hash);
-  if (!raw) return std::unexpected(raw.error());
+  // Undo data is written anew when blocks are connected again from genesis.
+  constexpr std::string_view kRebuild = "if the undo file is damaged, `peregrine sync --reindex-chainstate` rebuilds "
+                                        "the UTXO set and the undo data from the block files";
+  if (!raw) return std::unexpected(fmt::format("{}; {}", raw.error(), kRebuild));
   auto undo = decode_undo(*raw);
-  if (!undo) return std::unexpected(fmt::format("undo data of {} does not decode", where(entry)));
+  if (!undo) return std::unexpected(fmt::format("undo data of {} does not decode; {}", where(entry), kRebuild));
   return std::move(*undo);
 }
 
