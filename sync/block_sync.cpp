@@ -133,6 +133,7 @@ void BlockSync::tick() {
   // left to download, the last blocks' checks are waited for rather than left undecided.
   if (download_.in_flight() == 0) chain_.settle();
   sync_with_chain();
+  if (fatal_.empty() && !headers_.store_failure().empty()) fatal_ = headers_.store_failure();
   if (!fatal_.empty()) return;
   request_blocks();    // also starts or clears the stall timer
   if (auto staller = download_.stalled(config_.now())) {
@@ -217,7 +218,11 @@ void BlockSync::sync_with_chain() {
     for (const HeaderEntry* entry : failed) {
       auto changed = tree_.invalidate(*entry);
       if (store_)
-        if (auto w = store_->write(changed); !w) log_.error(kLog, "{}", w.error());
+        if (auto w = store_->write(changed); !w) {
+          fatal_ = w.error();
+          log_.error(kLog, "{}", fatal_);
+          return;
+        }
     }
     chain_.activate();
   }

@@ -1,6 +1,7 @@
 #include "sync/chain_state.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <set>
 
 #include <fmt/format.h>
@@ -73,8 +74,9 @@ std::expected<void, std::string> ChainState::init() {
   }
   const HeaderEntry* entry = tree_.find(utxo_.best_block());
   if (!entry || !entry->valid())
-    return std::unexpected(fmt::format("the UTXO database is at block {}, which the header store {}: rebuild the "
-                                       "datadir (import its block files again)",
+    return std::unexpected(fmt::format("the UTXO database is at block {}, which the header store {}: "
+                                       "`peregrine sync --reindex-chainstate` rebuilds the UTXO set from the block "
+                                       "files (`--reindex` the block index too)",
                                        utxo_.best_block().to_hex(), entry ? "marks invalid" : "does not know"));
   tip_ = entry;
   chain_tx_ = utxo_.chain_tx();
@@ -112,7 +114,35 @@ std::expected<void, std::string> ChainState::process_block(const wire::Block& bl
   return process_block(std::move(received));
 }
 
+// A store that failed once (a full disk, an I/O error) fails every later call with the first
+// error: nothing is retried, and the cache, which may hold blocks whose undo was never written,
+// is never flushed over the last durable state (a restart resumes from there).
+std::expected<void, std::string> ChainState::guarded(std::expected<void, std::string> result) {
+  if (!result && store_failure_.empty()) store_failure_ = result.error();
+  return result;
+}
+
 std::expected<void, std::string> ChainState::process_block(ReceivedBlock received) {
+  if (!store_failure_.empty()) return std::unexpected(store_failure_);
+  return guarded(process_block_unguarded(std::move(received)));
+}
+
+std::expected<void, std::string> ChainState::activate_best_chain() {
+  if (!store_failure_.empty()) return std::unexpected(store_failure_);
+  return guarded(activate_best_chain_unguarded());
+}
+
+std::expected<void, std::string> ChainState::wait_for_checks() {
+  if (!store_failure_.empty()) return std::unexpected(store_failure_);
+  return guarded(wait_for_checks_unguarded());
+}
+
+std::expected<void, std::string> ChainState::flush(CoinsCache::Keep keep) {
+  if (!store_failure_.empty()) return std::unexpected(store_failure_);
+  return guarded(flush_unguarded(keep));
+}
+
+std::expected<void, std::string> ChainState::process_block_unguarded(ReceivedBlock received) {
   const HeaderEntry& entry = *received.entry;
   // When pruning, a block connected already is not stored again: it was pruned.
   const bool connected = tip_->ancestor(entry.height) == &entry;
@@ -188,7 +218,7 @@ void ChainState::prefetch(std::span<const ReceivedBlock> upcoming) {
   prefetcher_.request(std::move(wanted));
 }
 
-std::expected<void, std::string> ChainState::activate_best_chain() {
+std::expected<void, std::string> ChainState::activate_best_chain_unguarded() {
   while (true) {
     if (auto s = settle(Wait::none); !s) return std::unexpected(s.error());
     const HeaderEntry& target = tree_.best();
@@ -217,7 +247,7 @@ std::expected<void, std::string> ChainState::activate_best_chain() {
   }
 }
 
-std::expected<void, std::string> ChainState::wait_for_checks() {
+std::expected<void, std::string> ChainState::wait_for_checks_unguarded() {
   while (!pending_.empty()) {
     auto settled = settle(Wait::all);
     if (!settled) return std::unexpected(settled.error());
@@ -392,7 +422,8 @@ std::expected<bool, std::string> ChainState::settle(Wait wait) {
       ScriptVerdict verdict;
       const Stopwatch timer;
       try {
-        ScriptOutcome outcome = front.scripts->get();
+        // Taken once: a failed commit below must not leave a future to be read again.
+        ScriptOutcome outcome = std::exchange(front.scripts, std::nullopt)->get();
         verdict = std::move(outcome.verdict);
         front.trace.script_cpu = outcome.time;
         front.trace.script_wait = timer.elapsed();
@@ -456,9 +487,12 @@ void ChainState::emit_trace() {
 std::expected<BlockUndo, std::string> ChainState::read_undo(const HeaderEntry& entry) const {
   if (!entry.prev || !entry.have_undo()) return std::unexpected(fmt::format("no undo data for {} (pruned?)", where(entry)));
   auto raw = blocks_.read_undo(BlockPos{entry.undo_pos().file, entry.undo_pos().offset}, *entry.prev->hash);
-  if (!raw) return std::unexpected(raw.error());
+  // Undo data is written anew when blocks are connected again from genesis.
+  constexpr std::string_view kRebuild = "if the undo file is damaged, `peregrine sync --reindex-chainstate` rebuilds "
+                                        "the UTXO set and the undo data from the block files";
+  if (!raw) return std::unexpected(fmt::format("{}; {}", raw.error(), kRebuild));
   auto undo = decode_undo(*raw);
-  if (!undo) return std::unexpected(fmt::format("undo data of {} does not decode", where(entry)));
+  if (!undo) return std::unexpected(fmt::format("undo data of {} does not decode; {}", where(entry), kRebuild));
   return std::move(*undo);
 }
 
@@ -511,7 +545,7 @@ std::expected<void, std::string> ChainState::maybe_flush() {
   return {};
 }
 
-std::expected<void, std::string> ChainState::flush(CoinsCache::Keep keep) {
+std::expected<void, std::string> ChainState::flush_unguarded(CoinsCache::Keep keep) {
   if (auto w = wait_for_checks(); !w) return w;
   const Stopwatch timer;
   flushing_ = true;

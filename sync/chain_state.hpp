@@ -188,6 +188,11 @@ private:
   };
   enum class Wait { none, front, all };
 
+  std::expected<void, std::string> guarded(std::expected<void, std::string> result);
+  std::expected<void, std::string> process_block_unguarded(ReceivedBlock received);
+  std::expected<void, std::string> activate_best_chain_unguarded();
+  std::expected<void, std::string> wait_for_checks_unguarded();
+  std::expected<void, std::string> flush_unguarded(CoinsCache::Keep keep);
   const HeaderEntry& applied_tip() const { return pending_.empty() ? *tip_ : *pending_.back().entry; }
   // Applies a block to the cache and queues its scripts; false when a rule outside the scripts failed.
   std::expected<bool, std::string> connect(const HeaderEntry& entry);
@@ -236,6 +241,7 @@ private:
   std::unique_ptr<util::ThreadPool> pool_;
   std::unique_ptr<ScriptChecker> checker_; // uses pool_: destroyed first
   std::deque<Pending> pending_;
+  std::string store_failure_; // the first store error: every later call fails with it (guarded)
   std::size_t pending_bytes_ = 0;
   // Received blocks not connected yet (the one being processed, and those waiting for a parent),
   // so connecting them needs no read back from the block store.

@@ -88,7 +88,7 @@ void ChainWorker::settle() {
 void ChainWorker::post_task(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);
-    if (thread_.joinable() && !stopping_) {
+    if (thread_.joinable() && !finished_) {
       tasks_.push_back(std::move(task));
       task = nullptr;
     }
@@ -174,7 +174,19 @@ void ChainWorker::run() {
       auto has_work = [&] { return stopping_ || !queue_.empty() || activate_ || !tasks_.empty(); };
       if (chain_.pending_checks() > 0) wake_.wait_for(lock, kVerdictPoll, has_work);
       else wake_.wait(lock, has_work);
-      if (stopping_) return; // from here on the chain may be the stopper's (stop() after a failure)
+      if (stopping_) {
+        // Calls queued before the stop (or a failure) still get their answer, or their callers
+        // would wait forever; once finished_, the chain is the callers' (post_task runs inline).
+        while (!tasks_.empty()) {
+          tasks.swap(tasks_);
+          lock.unlock();
+          for (auto& task : tasks) task();
+          tasks.clear();
+          lock.lock();
+        }
+        finished_ = true;
+        return;
+      }
       const auto now = Clock::now();
       (&chain_.tip() != &tree_.best() ? times_.waiting : times_.idle) += now - last;
       last = now;

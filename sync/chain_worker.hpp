@@ -119,6 +119,7 @@ private:
   std::vector<const HeaderEntry*> invalidations_;
   bool activate_ = false;
   bool stopping_ = false;
+  bool finished_ = false;             // the thread ran its last task: calls run on the caller's thread
   ChainSnapshot snapshot_;             // under mutex_
   ChainThreadTimes times_;             // under mutex_
   std::thread thread_;                 // last: starts once the rest is built

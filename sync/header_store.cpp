@@ -39,14 +39,15 @@ std::array<char, kKeySize> header_key(int height, const Hash256& hash) {
 
 } // namespace
 
-HeaderStore::HeaderStore(std::unique_ptr<leveldb::DB> db) : db_(std::move(db)) {}
+HeaderStore::HeaderStore(std::unique_ptr<leveldb::DB> db, std::filesystem::path dir)
+    : db_(std::move(db)), dir_(std::move(dir)) {}
 HeaderStore::~HeaderStore() = default;
 
 std::expected<std::unique_ptr<HeaderStore>, std::string>
 HeaderStore::open(const std::filesystem::path& dir, const consensus::ChainParams& params) {
   auto db = open_leveldb(dir, "header store", params, kFormatVersion);
   if (!db) return std::unexpected(db.error());
-  return std::unique_ptr<HeaderStore>(new HeaderStore(std::move(db->db))); // default tuning: nothing else to keep
+  return std::unique_ptr<HeaderStore>(new HeaderStore(std::move(db->db), dir)); // default tuning: nothing else to keep
 }
 
 std::expected<void, std::string> HeaderStore::write(std::span<const HeaderEntry* const> entries) {
@@ -68,7 +69,7 @@ std::expected<void, std::string> HeaderStore::write(std::span<const HeaderEntry*
     batch.Put(leveldb::Slice(key.data(), key.size()), leveldb::Slice(value.data(), value.size()));
   }
   leveldb::Status status = db_->Write(leveldb::WriteOptions(), &batch);
-  if (!status.ok()) return std::unexpected(fmt::format("cannot write headers: {}", status.ToString()));
+  if (!status.ok()) return std::unexpected(leveldb_error("cannot write", "header store", dir_, status));
   return {};
 }
 
@@ -77,7 +78,7 @@ std::expected<void, std::string> HeaderStore::sync() {
   leveldb::WriteOptions durable;
   durable.sync = true; // fsyncs LevelDB's log, and with it every earlier unsynced write
   leveldb::Status status = db_->Write(durable, &empty);
-  if (!status.ok()) return std::unexpected(fmt::format("cannot sync the header store: {}", status.ToString()));
+  if (!status.ok()) return std::unexpected(leveldb_error("cannot sync", "header store", dir_, status));
   return {};
 }
 
@@ -106,7 +107,7 @@ std::expected<HeaderStore::LoadResult, std::string> HeaderStore::load_into(Heade
     tree.restore_data(*entry, static_cast<std::uint8_t>(it->value()[wire::kBlockHeaderSize + 2]),
                       DataPos{get_u32(pos), get_u32(pos + 4)}, DataPos{get_u32(pos + 8), get_u32(pos + 12)});
   }
-  if (!it->status().ok()) return std::unexpected(fmt::format("cannot read header store: {}", it->status().ToString()));
+  if (!it->status().ok()) return std::unexpected(leveldb_error("cannot read", "header store", dir_, it->status()));
   return result;
 }
 

@@ -45,8 +45,9 @@ public:
   std::expected<LoadResult, std::string> load_into(HeaderTree& tree);
 
 private:
-  explicit HeaderStore(std::unique_ptr<leveldb::DB> db);
+  HeaderStore(std::unique_ptr<leveldb::DB> db, std::filesystem::path dir);
   std::unique_ptr<leveldb::DB> db_;
+  std::filesystem::path dir_; // for the messages
   std::mutex write_mutex_;
 };
 

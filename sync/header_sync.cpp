@@ -259,9 +259,13 @@ const HeaderEntry* HeaderSync::store_headers(PeerSync& peer, const std::vector<w
     last = accepted->entry;
     if (accepted->is_new) fresh.push_back(last);
   }
-  if (store_ && !fresh.empty()) {
-    if (auto written = store_->write(fresh); !written)
-      log_.error(kLog, "{}", written.error()); // in memory still; a restart fetches them again
+  // After a failed write nothing more is written (the owner stops the node); the headers stay in
+  // memory, and a restart fetches them again.
+  if (store_ && !fresh.empty() && store_failure_.empty()) {
+    if (auto written = store_->write(fresh); !written) {
+      store_failure_ = written.error();
+      log_.error(kLog, "{}", store_failure_);
+    }
   }
   if (last && (!peer.best_known || last->chain_work > peer.best_known->chain_work)) peer.best_known = last;
   note_best_changed(previous_best);

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "peer/message_handler.hpp"
 #include "peer/peer_control.hpp"
@@ -46,6 +47,8 @@ public:
 
   // The initial sync peer answered with its last headers: the best header is as good as theirs.
   bool caught_up() const { return caught_up_; }
+  // The header store's first write error (a full disk): the node should stop; nothing is retried.
+  const std::string& store_failure() const { return store_failure_; }
   std::optional<peer::PeerId> sync_peer() const { return sync_peer_; }
   // Some peer has left a getheaders unanswered for less than `grace` (longer counts as "nothing
   // new": not every node answers an up-to-date locator).
@@ -92,6 +95,7 @@ private:
   std::map<peer::PeerId, PeerSync> sync_peers_;
   std::optional<peer::PeerId> sync_peer_;
   bool caught_up_ = false;
+  std::string store_failure_;
 };
 
 } // namespace peregrine::sync

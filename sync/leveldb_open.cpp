@@ -42,7 +42,7 @@ std::expected<LevelDb, std::string> open_leveldb(const std::filesystem::path& di
   options.env = tuning.env ? tuning.env : pread_env();
   leveldb::DB* raw = nullptr;
   leveldb::Status status = leveldb::DB::Open(options, dir.string(), &raw);
-  if (!status.ok()) return std::unexpected(fmt::format("cannot open the {} {}: {}", what, dir.string(), status.ToString()));
+  if (!status.ok()) return std::unexpected(leveldb_error("cannot open", what, dir, status));
   opened.db.reset(raw);
   leveldb::DB* db = raw;
 
@@ -56,13 +56,27 @@ std::expected<LevelDb, std::string> open_leveldb(const std::filesystem::path& di
     leveldb::WriteOptions durable;
     durable.sync = true;
     status = db->Put(durable, "M", expected);
-    if (!status.ok()) return std::unexpected(fmt::format("cannot write the {}: {}", what, status.ToString()));
+    if (!status.ok()) return std::unexpected(leveldb_error("cannot write", what, dir, status));
   } else if (!status.ok()) {
-    return std::unexpected(fmt::format("cannot read the {}: {}", what, status.ToString()));
+    return std::unexpected(leveldb_error("cannot read", what, dir, status));
   } else if (meta != expected) {
     return std::unexpected(fmt::format("{} {} belongs to another network or format version", what, dir.string()));
   }
   return opened;
+}
+
+std::string recovery_hint(std::string_view what) {
+  const bool utxo = what == "UTXO database";
+  return fmt::format("the {} is damaged: `peregrine sync --reindex{}` (with the same --network and --datadir) "
+                     "rebuilds {} from the block files",
+                     what, utxo ? "-chainstate" : "", utxo ? "the UTXO set" : "the block index and the UTXO set");
+}
+
+std::string leveldb_error(std::string_view action, std::string_view what, const std::filesystem::path& dir,
+                          const leveldb::Status& status) {
+  std::string text = fmt::format("{} the {} {}: {}", action, what, dir.string(), status.ToString());
+  if (status.IsCorruption()) text += "; " + recovery_hint(what);
+  return text;
 }
 
 } // namespace peregrine::sync

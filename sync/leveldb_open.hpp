@@ -17,6 +17,7 @@ class Cache;
 class DB;
 class Env;
 class FilterPolicy;
+class Status;
 } // namespace leveldb
 
 namespace peregrine::sync {
@@ -48,5 +49,13 @@ struct LevelDb {
 std::expected<LevelDb, std::string> open_leveldb(const std::filesystem::path& dir, std::string_view what,
                                                  const consensus::ChainParams& params, std::uint32_t format_version,
                                                  const LevelDbTuning& tuning = {});
+
+// A failed LevelDB call as the operator reads it: "ACTION the WHAT DIR: STATUS". A corrupt file adds
+// the command that rebuilds the database (recovery_command).
+std::string leveldb_error(std::string_view action, std::string_view what, const std::filesystem::path& dir,
+                          const leveldb::Status& status);
+// What to run when WHAT is damaged: `peregrine sync --reindex-chainstate` for the UTXO database
+// (rebuilt from the block files), `peregrine sync --reindex` for anything else.
+std::string recovery_hint(std::string_view what);
 
 } // namespace peregrine::sync

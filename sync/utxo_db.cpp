@@ -76,7 +76,7 @@ UtxoDb::open(const std::filesystem::path& dir, const consensus::ChainParams& par
     if (best.size() != 32) return std::unexpected(fmt::format("UTXO database {}: best-block marker of {} bytes, expected 32", dir.string(), best.size()));
     std::memcpy(utxo->best_block_.bytes.data(), best.data(), 32);
   } else if (!status.IsNotFound()) {
-    return std::unexpected(fmt::format("cannot read the UTXO database: {}", status.ToString()));
+    return std::unexpected(leveldb_error("cannot read", "UTXO database", dir, status));
   }
   std::string chain_tx;
   if (utxo->db_.db->Get(leveldb::ReadOptions(), kChainTxKey, &chain_tx).ok() && chain_tx.size() == 8)
@@ -90,7 +90,7 @@ UtxoDb::open(const std::filesystem::path& dir, const consensus::ChainParams& par
     std::memcpy(u.from.bytes.data(), flush.data() + 32, 32);
     utxo->unfinished_ = u;
   } else if (!status.IsNotFound()) {
-    return std::unexpected(fmt::format("cannot read the UTXO database: {}", status.ToString()));
+    return std::unexpected(leveldb_error("cannot read", "UTXO database", dir, status));
   }
   return utxo;
 }
@@ -98,7 +98,7 @@ UtxoDb::open(const std::filesystem::path& dir, const consensus::ChainParams& par
 std::expected<bool, std::string> UtxoDb::get_record(const wire::OutPoint& outpoint, std::string& record) const {
   leveldb::Status status = db_.db->Get(leveldb::ReadOptions(), CoinKey(outpoint).slice(), &record);
   if (status.IsNotFound()) return false;
-  if (!status.ok()) return std::unexpected(fmt::format("cannot read coin {}: {}", describe(outpoint), status.ToString()));
+  if (!status.ok()) return std::unexpected(leveldb_error(fmt::format("cannot read coin {} from", describe(outpoint)), "UTXO database", dir_, status));
   return true;
 }
 
@@ -108,7 +108,7 @@ std::expected<std::optional<consensus::Coin>, std::string> UtxoDb::get(const wir
   if (!found) return std::unexpected(found.error());
   if (!*found) return std::optional<consensus::Coin>{};
   auto coin = consensus::decode_coin(span_of(value));
-  if (!coin) return std::unexpected(fmt::format("UTXO database {}: coin {} does not decode: {}", dir_.string(), describe(outpoint), coin.error().message()));
+  if (!coin) return std::unexpected(fmt::format("UTXO database {}: coin {} does not decode: {}; {}", dir_.string(), describe(outpoint), coin.error().message(), recovery_hint("UTXO database")));
   return std::optional<consensus::Coin>(std::move(*coin));
 }
 
@@ -138,7 +138,7 @@ std::expected<void, std::string> UtxoDb::commit(leveldb::WriteBatch& batch, bool
   options.sync = durable;
   leveldb::Status status = db_.db->Write(options, &batch);
   batch.Clear();
-  if (!status.ok()) return std::unexpected(fmt::format("cannot write the UTXO database: {}", status.ToString()));
+  if (!status.ok()) return std::unexpected(leveldb_error("cannot write", "UTXO database", dir_, status));
   return {};
 }
 
@@ -203,10 +203,10 @@ UtxoDb::for_each(const std::function<void(const wire::OutPoint&, const consensus
     if (!key.ok() || !key.at_end())
       return std::unexpected(fmt::format("UTXO database {}: a malformed coin key", dir_.string()));
     auto coin = consensus::decode_coin(span_of(it->value()));
-    if (!coin) return std::unexpected(fmt::format("UTXO database {}: coin {} does not decode: {}", dir_.string(), describe(outpoint), coin.error().message()));
+    if (!coin) return std::unexpected(fmt::format("UTXO database {}: coin {} does not decode: {}; {}", dir_.string(), describe(outpoint), coin.error().message(), recovery_hint("UTXO database")));
     visit(outpoint, *coin);
   }
-  if (!it->status().ok()) return std::unexpected(fmt::format("cannot read the UTXO database: {}", it->status().ToString()));
+  if (!it->status().ok()) return std::unexpected(leveldb_error("cannot read", "UTXO database", dir_, it->status()));
   return {};
 }
 

@@ -11,6 +11,7 @@
 
 #include "node/chain_options.hpp"
 #include "node/commands.hpp"
+#include "node/recovery.hpp"
 #include "node/sync_report.hpp"
 #include "sync/ibd_profile.hpp"
 #include "util/peak_rss.hpp"
@@ -32,35 +33,6 @@ void request_stop(int) { g_stop = 1; }
 int fail(const Context& ctx, std::string_view message) { return command_failed(ctx, kName, message); }
 // A wrong option value: the command line is wrong.
 int usage(const Context& ctx, const UsageError& error) { return command_misused(ctx, kName, error.message); }
-
-// --reindex: the datadir's own block files become the input of a fresh import. They move aside to
-// blocks.reindex (kept if an interrupted reindex left one) and are deleted once the import is done.
-std::expected<std::vector<std::filesystem::path>, std::string> prepare_reindex(const std::filesystem::path& datadir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path old_blocks = datadir / "blocks.reindex";
-  if (!fs::exists(old_blocks)) {
-    if (!fs::exists(datadir / "blocks")) return std::unexpected(fmt::format("{} has no blocks folder to reindex", datadir.string()));
-    // Pruning deletes the oldest files first: without blk00000.dat the chain cannot be rebuilt.
-    if (!fs::exists(datadir / "blocks" / sync::block_file_name(0)) && !fs::is_empty(datadir / "blocks", ec))
-      return std::unexpected(fmt::format("{}: block files were pruned, so a reindex cannot rebuild the chain from "
-                                         "them; import the blocks into a new datadir instead",
-                                         datadir.string()));
-    fs::rename(datadir / "blocks", old_blocks, ec);
-  } else {
-    fs::remove_all(datadir / "blocks", ec);
-  }
-  if (!ec) fs::remove_all(datadir / "headers", ec);
-  if (!ec) fs::remove_all(datadir / "chainstate", ec);
-  if (ec) return std::unexpected(fmt::format("cannot prepare {} for a reindex: {}", datadir.string(), ec.message()));
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(old_blocks, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.starts_with("blk") && name.ends_with(".dat")) files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end()); // blk00000.dat, blk00001.dat, ...: numbered in order
-  return files;
-}
 
 } // namespace
 

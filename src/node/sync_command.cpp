@@ -1,6 +1,7 @@
 #include "node/sync_command.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <optional>
 #include <ostream>
 
@@ -12,7 +13,9 @@
 #include "node/chain_options.hpp"
 #include "node/commands.hpp"
 #include "node/debug_log.hpp"
+#include "node/disk_space.hpp"
 #include "node/peer_options.hpp"
+#include "node/recovery.hpp"
 #include "node/sync_node.hpp"
 #include "node/json_rpc.hpp"
 #include "node/rpc_server.hpp"
@@ -119,6 +122,12 @@ public:
 
   void add_rpc(RpcServer* rpc) { rpc_.push_back(rpc); }
   void set_log_file(std::shared_ptr<util::LogFile> file) { log_file_ = std::move(file); }
+  // --mindiskspace: checked every tick; below it the node stops (cleanly, with room to flush).
+  void watch_disk(std::filesystem::path datadir, std::uint64_t floor_bytes) {
+    datadir_ = std::move(datadir);
+    disk_floor_ = floor_bytes;
+  }
+  const std::string& disk_too_low() const { return disk_too_low_; }
   bool interrupted() const { return interrupted_; }
   bool reached_goal() const { return reached_goal_; }
 
@@ -162,6 +171,8 @@ private:
     const auto now = Clock::now();
     node_.blocks.tick();
     if (++ticks_ % 10 == 0) every_second(now);
+    check_disk();
+    if (stopping_) return;
     if (!node_.blocks.fatal_error().empty()) {
       stop();
     } else if ((rules_.at_height && node_.chain.tip().height >= *rules_.at_height) ||
@@ -180,6 +191,15 @@ private:
       log_.info(kLog, "{}", sync::format_progress(progress_figures(node_, meter_)));
     }
     warn_if_alone(now);
+  }
+
+  // Every tick (a statvfs costs a microsecond): at full speed a second of blocks is tens of MiB.
+  void check_disk() {
+    if (auto low = disk_space_shortfall(datadir_, disk_floor_)) {
+      disk_too_low_ = *low;
+      log_.error(kLog, "{}: stopping", disk_too_low_);
+      stop();
+    }
   }
 
   void warn_if_alone(Clock::time_point now) {
@@ -212,6 +232,9 @@ private:
   Clock::time_point last_progress_ = Clock::now();
   Clock::time_point alone_since_ = Clock::now();
   std::vector<RpcServer*> rpc_; // JSON-RPC, and the --metricsport server
+  std::filesystem::path datadir_;
+  std::uint64_t disk_floor_ = 0;
+  std::string disk_too_low_;
   std::uint64_t ticks_ = 0;
   bool stopping_ = false;
   bool interrupted_ = false;
@@ -238,6 +261,39 @@ std::expected<std::optional<RpcServerConfig>, UsageError> parse_rpc_options(cons
   return config;
 }
 
+// Set by SIGINT/SIGTERM during a reindex: it stops between blocks (the next start resumes it).
+volatile std::sig_atomic_t g_stop_reindex = 0;
+void request_reindex_stop(int) { g_stop_reindex = 1; }
+constexpr int kContinue = -1;
+
+// --reindex (or an interrupted one found) and --reindex-chainstate, before the stores open for the
+// sync: kContinue to go on syncing, or the exit code.
+int recover_if_asked(const Context& ctx, const ParsedArgs& args, const consensus::ChainParams& params,
+                     const sync::ChainStateOptions& options, util::Logger& log) {
+  finish_chainstate_wipe(ctx.datadir);
+  if (args.has("reindex") || reindex_pending(ctx.datadir)) {
+    if (!args.has("reindex")) log.info(kLog, "an interrupted reindex left blocks.reindex: reindexing again");
+    auto files = prepare_reindex(ctx.datadir);
+    if (!files) return fail(ctx, files.error());
+    log.info(kLog, "reindex: rebuilding the block index and the UTXO set from {} block files", files->size());
+    g_stop_reindex = 0;
+    std::signal(SIGINT, request_reindex_stop);
+    std::signal(SIGTERM, request_reindex_stop);
+    auto done = reindex_block_files(ctx.datadir, params, options, *files, &g_stop_reindex, log);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    if (!done) return fail(ctx, explain_store_failure(done.error(), ctx.datadir, 0));
+    if (!*done) {
+      log.info(kLog, "reindex interrupted: the next `peregrine sync` goes on with it");
+      return kExitOk;
+    }
+  } else if (args.has("reindex-chainstate")) {
+    if (auto wiped = prepare_reindex_chainstate(ctx.datadir); !wiped) return fail(ctx, wiped.error());
+    log.info(kLog, "reindex-chainstate: the UTXO set is rebuilt from the stored blocks");
+  }
+  return kContinue;
+}
+
 } // namespace
 
 std::vector<OptionSpec> sync_options() {
@@ -255,6 +311,9 @@ std::vector<OptionSpec> sync_options() {
       {"maxuploadtarget", ArgKind::value, "MiB", "aim to upload at most MiB per 24 h: once near it, serve only the last week's blocks (default 0: none)"},
       debug_log_option(),
       {"maxtipage", ArgKind::value, "SECONDS", "a tip older than this is initial block download: getheaders unanswered, no announcements (default 86400)"},
+      {"reindex", ArgKind::flag, "", "rebuild the block index and the UTXO set from the datadir's block files, then sync"},
+      {"reindex-chainstate", ArgKind::flag, "", "rebuild the UTXO set from the stored blocks (block files and index kept), then sync"},
+      {"mindiskspace", ArgKind::value, "MiB", "refuse to start, or stop, when the datadir's disk has less free (default 300; 0: no check)"},
   });
   return options;
 }
@@ -282,6 +341,11 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   if (!upload_target) return usage(ctx, upload_target.error());
   auto max_tip_age = parse_uint_option(args, "maxtipage", 24 * 60 * 60, 1, std::uint64_t{1} << 40);
   if (!max_tip_age) return usage(ctx, max_tip_age.error());
+  auto min_disk = parse_uint_option(args, "mindiskspace", kDefaultMinDiskSpaceMiB, 0, std::uint64_t{1} << 30);
+  if (!min_disk) return usage(ctx, min_disk.error());
+  const std::uint64_t disk_floor = *min_disk << 20;
+  if (args.has("reindex") && args.has("reindex-chainstate"))
+    return usage(ctx, UsageError{"--reindex rebuilds the UTXO set too: give one of --reindex and --reindex-chainstate"});
   const bool pruned = chain_options->prune_target_bytes != 0;
   // What we serve: the whole chain, or (pruned) the last 288 blocks.
   if (pruned) peer_cfg->local.services = peer::kNodeWitness | peer::kNodeNetworkLimited;
@@ -290,20 +354,23 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   std::filesystem::create_directories(ctx.datadir, ec);
   auto lock = util::DatadirLock::acquire(ctx.datadir);
   if (!lock) return fail(ctx, lock.error());
+  if (auto low = disk_space_shortfall(ctx.datadir, disk_floor)) return fail(ctx, *low);
+  auto log_file = open_debug_log(args, ctx.datadir);
+  if (!log_file) return fail(ctx, log_file.error());
+  util::Logger log = make_node_logger(*log_file);
+  if (auto recovered = recover_if_asked(ctx, args, params, *chain_options, log); recovered != kContinue) return recovered;
   auto file_size = parse_block_file_size(args, ctx.network);
   if (!file_size) return usage(ctx, file_size.error());
   auto stores = sync::ChainStores::open(ctx.datadir, params, std::size_t{450} << 20, *file_size);
   if (!stores) return fail(ctx, stores.error());
-  auto log_file = open_debug_log(args, ctx.datadir);
-  if (!log_file) return fail(ctx, log_file.error());
-  util::Logger log = make_node_logger(*log_file);
   sync::HeaderTree tree(params);
   if (auto loaded = stores->headers->load_into(tree); !loaded) return fail(ctx, loaded.error());
   sync::ChainState chain(tree, *stores->headers, *stores->blocks, *stores->utxo, log, *chain_options);
-  if (auto i = chain.init(); !i) return fail(ctx, i.error());
+  if (auto i = chain.init(); !i) return fail(ctx, explain_store_failure(i.error(), ctx.datadir, disk_floor));
   const int start_height = chain.tip().height;
-  // Blocks stored by an interrupted run are connected first (crash recovery).
-  if (auto a = chain.activate_best_chain(); !a) return fail(ctx, a.error());
+  // Blocks stored by an interrupted run are connected first (crash recovery; all of them after
+  // --reindex-chainstate).
+  if (auto a = chain.activate_best_chain(); !a) return fail(ctx, explain_store_failure(a.error(), ctx.datadir, disk_floor));
   log.info(kLog, "{}: chain at height {}, headers at {}", ctx.datadir.string(), chain.tip().height, tree.best_height());
 
   asio::io_context io;
@@ -347,6 +414,7 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   SyncRun run(io, node, rules, addresses, log);
   run.set_log_file(*log_file);
   node.request_stop = [&run] { run.stop_soon(); };
+  run.watch_disk(ctx.datadir, disk_floor);
   RpcDispatcher dispatcher;
   std::optional<RpcServer> rpc, metrics_server;
   auto metrics = [&node] { return sync_metrics(node); };
@@ -382,8 +450,9 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   ctx.err << sync::format_profile(profile_totals(node), blocks.deliveries());
   const double seconds = std::chrono::duration<double>(Clock::now() - node.started).count();
   ctx.out << sync_summary(node, start_height, seconds, run.interrupted()).dump_pretty() << "\n";
-  if (!flushed) return fail(ctx, flushed.error());
-  if (!blocks.fatal_error().empty()) return fail(ctx, blocks.fatal_error());
+  if (!flushed) return fail(ctx, explain_store_failure(flushed.error(), ctx.datadir, disk_floor));
+  if (!blocks.fatal_error().empty()) return fail(ctx, explain_store_failure(blocks.fatal_error(), ctx.datadir, disk_floor));
+  if (!run.disk_too_low().empty()) return fail(ctx, run.disk_too_low());
   return run.reached_goal() || run.interrupted() ? kExitOk : kExitFailure;
 }
 

@@ -37,8 +37,8 @@ TEST_CASE("rpc params: a block hash needs 64 hex digits, as Core's ParseHashV sa
 
 TEST_CASE("rpc params: integers take their default when absent or null, and refuse other types") {
   CHECK(rpc::int_arg(args("[]"), 0, 6).value() == 6);
-  CHECK(rpc_int_arg(args("[3, null]"), 1, "nblocks", 6).value() == 6);
-  CHECK(rpc_int_arg(args("[3, 0]"), 1, "nblocks", 6).value() == 0);
+  CHECK(rpc::int_arg(args("[3, null]"), 1, 6).value() == 6);
+  CHECK(rpc::int_arg(args("[3, 0]"), 1, 6).value() == 0);
   CHECK(rpc::int_arg(args("[-7]"), 0, 0).value() == -7);
   auto text = rpc::int_arg(args(R"(["3"])"), 0, 3);
   REQUIRE(!text.has_value());
