@@ -8,6 +8,7 @@
 #include <cctype>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <map>
 #include <optional>
@@ -195,9 +196,13 @@ class TestServer {
   }
 
   void stop() {
+    on_io([this] { server_->stop(); });
+  }
+  // Runs fn on the server's thread and waits for it (what the node does on its io thread).
+  void on_io(const std::function<void()>& fn) {
     std::promise<void> done;
     asio::post(io_, [&] {
-      server_->stop();
+      fn();
       done.set_value();
     });
     done.get_future().wait();
@@ -286,7 +291,7 @@ TEST_CASE("rpc dispatcher: JSON-RPC 1.0 replies") {
   RpcDispatcher d;
   add_test_methods(d);
   CHECK(!d.add({"echo", {}, {}}));
-  CHECK(d.method_names() == std::vector<std::string>{"echo", "fail", "throws"});
+  CHECK(d.method_names() == std::vector<std::string>{"echo", "fail", "throws", "wait"});
 
   auto ok = d.handle(R"({"method":"echo","params":[1,"x"],"id":"a"})");
   CHECK(ok.http_status == 200);
@@ -670,13 +675,14 @@ TEST_CASE("rpc server: a waiting method suspends while others are served, and en
 
 TEST_CASE("rpc server: /health without credentials, and the metrics-only port") {
   TestServer s;
+  std::atomic<bool> ready{false}; // read on the server's thread
+  s.on_io([&] {
+    s.server().set_health([&ready] {
+      const bool now = ready.load();
+      return HealthReport{now, now ? R"({"ready":true})" : R"({"ready":false})"};
+    });
+  });
   Client c(s.port());
-  // No source yet: not ready.
-  auto starting = c.request("GET", "/health", "", std::nullopt);
-  CHECK(starting.status == 503);
-  CHECK(parse_json(starting.body).find("ready")->as_bool() == false);
-  bool ready = false;
-  s.server().set_health([&ready] { return HealthReport{ready, ready ? R"({"ready":true})" : R"({"ready":false})"}; });
   CHECK(c.request("GET", "/health", "", std::nullopt).status == 503);
   ready = true;
   auto up = c.request("GET", "/health", "", std::nullopt);
@@ -698,6 +704,10 @@ TEST_CASE("rpc server: /health without credentials, and the metrics-only port") 
   CHECK(metrics.status == 200);
   CHECK(metrics.body.find("peregrine_up 1") != std::string::npos);
   CHECK(mc.request("GET", "/health/live", "", std::nullopt).status == 200);
+  // No health source: not ready, and says so.
+  auto starting = mc.request("GET", "/health", "", std::nullopt);
+  CHECK(starting.status == 503);
+  CHECK(parse_json(starting.body).find("ready")->as_bool() == false);
   CHECK(mc.request("POST", "/", R"({"method":"echo"})", std::nullopt).status == 403);
   CHECK(mc.request("GET", "/other", "", std::nullopt).status == 403);
 }
