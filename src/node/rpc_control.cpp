@@ -1,5 +1,6 @@
 #include "node/rpc_control.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -67,6 +68,33 @@ RpcResult getrpcinfo(const RpcDispatcher& rpc, const SyncNode& node) {
   return out;
 }
 
+// Core's `logging ( ["include_category",...] ["exclude_category",...] )`: switches debug lines by
+// category ("all" or "1" for every one, "none" or "0" in exclude too) and lists them all.
+RpcResult logging(const SyncNode& node, const Args& args) {
+  auto apply = [&node](const json::Value* list, bool on) -> std::expected<void, RpcError> {
+    if (!list) return {};
+    const auto* names = list->as_array();
+    if (!names) return std::unexpected(type_error(*list, "array"));
+    for (const auto& name : *names) {
+      const std::string* text = name.as_string();
+      if (!text) return std::unexpected(type_error(name, "string"));
+      const bool every = *text == "all" || *text == "1" || *text == "none" || *text == "0";
+      const bool known = std::find(std::begin(util::kLogCategories), std::end(util::kLogCategories), *text) !=
+                         std::end(util::kLogCategories);
+      if (!every && !known) return std::unexpected(invalid_parameter(fmt::format("unknown logging category {}", *text)));
+      for (auto category : util::kLogCategories)
+        if (every || category == *text) node.log.set_debug(category, on && *text != "none" && *text != "0");
+    }
+    return {};
+  };
+  if (auto included = apply(arg(args, 0), true); !included) return std::unexpected(included.error());
+  if (auto excluded = apply(arg(args, 1), false); !excluded) return std::unexpected(excluded.error());
+  json::Value out = json::Value::object();
+  for (auto category : util::kLogCategories)
+    out.set(std::string(category), node.log.enabled(util::LogLevel::debug) || node.log.debug_enabled(category));
+  return out;
+}
+
 } // namespace
 
 void add_control_methods(RpcDispatcher& rpc, SyncNode& node) {
@@ -89,6 +117,10 @@ void add_control_methods(RpcDispatcher& rpc, SyncNode& node) {
   });
   add("getrpcinfo", {}, "Control", "getrpcinfo\n\nReturns details of the RPC server.",
       [&rpc, &node](const Args&) { return getrpcinfo(rpc, node); });
+  add("logging", {"include", "exclude"}, "Control",
+      "logging ( [\"include_category\",...] [\"exclude_category\",...] )\n\nGets and sets the logging configuration: "
+      "debug lines per category (all, or one of the categories listed).",
+      [&node](const Args& a) { return logging(node, a); });
   add("stop", {}, "Control", "stop\n\nRequest a graceful shutdown of Peregrine.", [&node](const Args&) -> RpcResult {
     node.request_stop();
     return json::Value(std::string("Peregrine stopping"));

@@ -409,7 +409,7 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   manager.set_handler(&blocks);
   blocks.set_profile(&profile);
 
-  SyncNode node{params, *stores, tree, worker, headers, blocks, server, manager, profile, chain_options->par,
+  SyncNode node{params, *stores, tree, worker, headers, blocks, server, manager, profile, log, chain_options->par,
                 pruned, chain_options->prune_target_bytes, ctx.datadir, Clock::now(), {}};
   SyncRun run(io, node, rules, addresses, log);
   run.set_log_file(*log_file);

@@ -15,6 +15,7 @@
 #include "sync/header_sync.hpp"
 #include "sync/header_tree.hpp"
 #include "sync/ibd_profile.hpp"
+#include "util/log.hpp"
 
 namespace peregrine::node {
 
@@ -28,6 +29,7 @@ struct SyncNode {
   sync::BlockServer& server;
   peer::PeerManager& peers;
   sync::IbdProfile& profile;
+  util::Logger& log; // the RPC `logging` switches its debug categories
   unsigned script_threads;
   bool pruned; // --prune
   std::uint64_t prune_target_bytes; // --prune's target (0 without it)

@@ -94,4 +94,18 @@ Logger::Sink Logger::null_sink() {
   return [](LogLevel, std::string_view, std::string_view) {};
 }
 
+void Logger::DebugCategories::set(std::string_view category, bool on) {
+  std::lock_guard lock(mutex_);
+  auto it = std::find(on_.begin(), on_.end(), category);
+  if (on && it == on_.end()) on_.emplace_back(category);
+  if (!on && it != on_.end()) on_.erase(it);
+  any_.store(!on_.empty(), std::memory_order_release);
+}
+
+bool Logger::DebugCategories::on(std::string_view category) const {
+  if (!any_.load(std::memory_order_acquire)) return false;
+  std::lock_guard lock(mutex_);
+  return std::find(on_.begin(), on_.end(), category) != on_.end();
+}
+
 } // namespace peregrine::util

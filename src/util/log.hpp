@@ -1,5 +1,7 @@
 #pragma once
 // Leveled logging through an injectable sink: the node writes to stderr, tests capture lines.
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -54,10 +57,15 @@ public:
   bool enabled(LogLevel level) const { return level >= min_level_; }
   void set_level(LogLevel level) { min_level_ = level; }
 
+  // Debug lines of one category on or off at run time (the RPC `logging`), from any thread; copies
+  // of a logger share the choice. Under the minimum level only these categories' debug lines pass.
+  void set_debug(std::string_view category, bool on) { debug_->set(category, on); }
+  bool debug_enabled(std::string_view category) const { return debug_->on(category); }
+
   template <class... Args>
   void log(LogLevel level, std::string_view category, fmt::format_string<Args...> format,
            Args&&... args) {
-    if (!enabled(level)) return;
+    if (!enabled(level) && !(level == LogLevel::debug && debug_->on(category))) return;
     sink_(level, category, fmt::format(format, std::forward<Args>(args)...));
   }
   template <class... Args>
@@ -85,8 +93,25 @@ public:
   static Sink stderr_and_file_sink(std::shared_ptr<LogFile> file);
 
 private:
+  // The categories whose debug lines are on; `any` keeps the common case (none) to one load.
+  class DebugCategories {
+   public:
+    void set(std::string_view category, bool on);
+    bool on(std::string_view category) const;
+
+   private:
+    mutable std::mutex mutex_;
+    std::vector<std::string> on_;
+    std::atomic<bool> any_{false};
+  };
+
   Sink sink_;
   LogLevel min_level_;
+  std::shared_ptr<DebugCategories> debug_ = std::make_shared<DebugCategories>();
 };
+
+// The categories the node logs under (what `logging` lists and switches).
+inline constexpr std::string_view kLogCategories[] = {"addrbook", "ban",     "blocksync", "chain",  "headers", "nat",
+                                                      "peer",     "reindex", "rpc",       "seeder", "serve",   "sync"};
 
 } // namespace peregrine::util

@@ -26,6 +26,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -262,6 +263,10 @@ def run_checks(rpc, port, metrics_port, height):
     check("getmempoolinfo: empty", (rpc("getmempoolinfo")["size"], rpc("getmempoolinfo")["loaded"]), (0, True))
     check("getindexinfo", rpc("getindexinfo"), {})
     check("ping", rpc("ping"), None)
+    levels = rpc("logging", ["rpc"])
+    check("logging: rpc's debug lines on", (levels["rpc"], levels["peer"]), (True, False))
+    check("logging: all off", set(rpc("logging", [], ["all"]).values()), {False})
+    check("logging: an unknown category", rpc.error("logging", ["nosuch"]), -8)
     print("ok   getchaintips, getdeploymentinfo, uptime, getrpcinfo, getmempoolinfo, getindexinfo, ping")
 
     # 6. bitcoin-cli -getinfo's batch.
@@ -304,6 +309,13 @@ def run_checks(rpc, port, metrics_port, height):
     check("/metrics on --metricsport", status, 200)
     expect(f"peregrine_blocks {height}" in text, "metrics report the height")
     check("JSON-RPC refused on --metricsport", post(metrics_port, {"method": "getblockcount"}, auth=None)[0], 403)
+    # Every metric the Grafana dashboard in contrib/ draws is one the node serves.
+    dashboard = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "contrib", "grafana", "peregrine.json")
+    with open(dashboard) as f:
+        exprs = [t["expr"] for p in json.load(f)["panels"] for t in p["targets"]]
+    served = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")}
+    drawn = {w for e in exprs for w in re.findall(r"peregrine_[a-z_]+", e)}
+    check("the dashboard's metrics are served", sorted(drawn - served), [])
     print("ok   /health and --metricsport")
 
 

@@ -27,6 +27,23 @@ TEST_CASE("the logger formats lines, filters by level and hands them to its sink
   CHECK_FALSE(Logger(Logger::null_sink(), LogLevel::error).enabled(LogLevel::warn));
 }
 
+TEST_CASE("debug lines can be switched on per category, and copies share the choice") {
+  std::vector<std::string> lines;
+  Logger log([&](LogLevel, std::string_view category, std::string_view message) {
+    lines.push_back(fmt::format("{} {}", category, message));
+  });
+  Logger copy = log;
+  log.debug("rpc", "hidden");
+  copy.set_debug("rpc", true);
+  CHECK(log.debug_enabled("rpc"));
+  CHECK_FALSE(log.debug_enabled("peer"));
+  log.debug("rpc", "shown");
+  log.debug("peer", "still hidden");
+  log.set_debug("rpc", false);
+  copy.debug("rpc", "hidden again");
+  CHECK(lines == std::vector<std::string>{"rpc shown"});
+}
+
 namespace {
 
 std::string read_text(const std::filesystem::path& path) {
