@@ -82,7 +82,7 @@ struct RpcHttpReply {
 
 class RpcDispatcher {
  public:
-  static constexpr std::size_t kMaxBodyBytes = 1 << 20;
+  static constexpr std::size_t kMaxBodyBytes = std::size_t{16} << 20; // submitblock: a 4 MB block is 8 MB of hex
   static constexpr std::size_t kMaxDepth = 64;      // JSON nesting in a request
   static constexpr std::size_t kMaxBatch = 1000;    // requests in one batch
 

@@ -46,7 +46,7 @@ class RpcServer {
  public:
   static constexpr std::size_t kMaxConnections = 32;
   static constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
-  static constexpr std::size_t kMaxBodyBytes = 1 << 20;
+  static constexpr std::size_t kMaxBodyBytes = std::size_t{16} << 20; // submitblock: a 4 MB block is 8 MB of hex
 
   // The io_context, dispatcher, metrics source and logger must outlive the server.
   RpcServer(peer::asio::io_context& io, RpcServerConfig config, RpcDispatcher& dispatcher,

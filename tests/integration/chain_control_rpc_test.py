@@ -61,18 +61,23 @@ def script_number(n):
     return bytes(out)
 
 
-def coinbase(height, tag):
+def coinbase(height, tag, data=0):
+    """A coinbase paying nothing to OP_TRUE; data > 0 adds an OP_RETURN output of that many bytes."""
     height_push = script_number(height)
     script_sig = bytes([len(height_push)]) + height_push + bytes([1, tag & 0xFF])  # BIP34, then a tag
+    outputs = struct.pack("<q", 0) + b"\x01\x51"
+    if data:
+        script = b"\x6a\x4e" + struct.pack("<I", data) + b"\x00" * data  # OP_RETURN OP_PUSHDATA4
+        outputs += struct.pack("<q", 0) + compact_size(len(script)) + script
     return (struct.pack("<i", 1) + b"\x01" + b"\x00" * 32 + b"\xff\xff\xff\xff" + compact_size(len(script_sig)) +
-            script_sig + b"\xff\xff\xff\xff" + b"\x01" + struct.pack("<q", 0) + b"\x01\x51" + struct.pack("<I", 0))
+            script_sig + b"\xff\xff\xff\xff" + compact_size(2 if data else 1) + outputs + struct.pack("<I", 0))
 
 
 class Block:
     """A coinbase-only block on `prev_hex` at `height`, mined at regtest's target."""
 
-    def __init__(self, prev_hex, height, block_time, tag=0, bad_merkle=False):
-        self.tx = coinbase(height, tag)
+    def __init__(self, prev_hex, height, block_time, tag=0, bad_merkle=False, data=0):
+        self.tx = coinbase(height, tag, data)
         merkle = sha256d(self.tx)
         if bad_merkle:
             merkle = sha256d(merkle)
@@ -225,13 +230,19 @@ def main():
         check("submitblock: wrong BIP34 height", rpc("submitblock", wrong_height.hex), "bad-cb-height")
         check("getbestblockhash after it", rpc("getbestblockhash"), c1.hash)
         check("submitblock: the invalid block again", rpc("submitblock", wrong_height.hex), "duplicate-invalid")
+        # A block of 900 KB (1.8 MB of hex: the request body holds any valid block) on a branch
+        # with less work: taken, not connected.
+        big = Block(tip, H + 1, tip_time(rpc, tip) + 2, tag=8, data=900_000)
+        check("submitblock: a 900 KB block off the best chain", rpc("submitblock", big.hex), "inconclusive")
+        check("its header is known", rpc("getblockheader", big.hash)["height"], H + 1)
 
         # 6. an invalidation survives a restart.
+        # The 900 KB block, the best valid branch left, becomes the tip.
         check("invalidateblock(b1)", rpc("invalidateblock", b1.hash), None)
-        check("getblockcount after invalidateblock(b1)", rpc("getblockcount"), H)
+        check("getbestblockhash after invalidateblock(b1): the 900 KB block", rpc("getbestblockhash"), big.hash)
         stop(proc, rpc)
         proc, rpc = start(peregrine, datadir, port, log, ["--prune=550"])
-        check("getblockcount after restart: still invalidated", rpc("getblockcount"), H)
+        check("getbestblockhash after restart: still invalidated", rpc("getbestblockhash"), big.hash)
         check("reconsiderblock(b1) after restart", rpc("reconsiderblock", b1.hash), None)
         # The bad block descends from b1: reconsidered too, it is found invalid again (as in Core).
         check("getblockcount after reconsiderblock(b1)", rpc("getblockcount"), H + 2)
