@@ -4,6 +4,7 @@
 #include <csignal>
 #include <optional>
 #include <ostream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -78,6 +79,29 @@ AddressSupply make_address_supply(const consensus::ChainParams& params, const Co
                                                 util::unix_time());
   return s;
 }
+
+// Runs the io_context on a thread of its own while the chain loads (the RPC server answers -28
+// meanwhile); finish() stops it, so the node's own loop takes the same io_context over.
+class WarmupIo {
+public:
+  explicit WarmupIo(asio::io_context& io) : io_(io), work_(io.get_executor()), thread_([&io] { io.run(); }) {}
+  ~WarmupIo() { finish(); }
+  WarmupIo(const WarmupIo&) = delete;
+  WarmupIo& operator=(const WarmupIo&) = delete;
+
+  void finish() {
+    if (!thread_.joinable()) return;
+    work_.reset();
+    io_.stop(); // handlers under way stay queued for the next run()
+    thread_.join();
+    io_.restart();
+  }
+
+private:
+  asio::io_context& io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::thread thread_;
+};
 
 // Runs the node until a stop rule holds, a signal arrives or the chain fails.
 class SyncRun {
@@ -337,6 +361,12 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
 
   auto rpc_config = parse_rpc_options(args, ctx.datadir);
   if (!rpc_config) return usage(ctx, rpc_config.error());
+  std::optional<std::uint16_t> metrics_port;
+  if (args.has("metricsport")) {
+    auto port = parse_uint_option(args, "metricsport", 0, 1, 65535);
+    if (!port) return usage(ctx, port.error());
+    metrics_port = static_cast<std::uint16_t>(*port);
+  }
   auto upload_target = parse_uint_option(args, "maxuploadtarget", 0, 0, std::uint64_t{1} << 30);
   if (!upload_target) return usage(ctx, upload_target.error());
   auto max_tip_age = parse_uint_option(args, "maxtipage", 24 * 60 * 60, 1, std::uint64_t{1} << 40);
@@ -358,6 +388,30 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   auto log_file = open_debug_log(args, ctx.datadir);
   if (!log_file) return fail(ctx, log_file.error());
   util::Logger log = make_node_logger(*log_file);
+
+  // RPC and the metrics port come up before the chain loads (a reindex takes hours): every call
+  // answers -28 meanwhile, as Core's warmup, so `bitcoin-cli -rpcwait` waits and liveness probes
+  // see a live node. The io thread runs on a thread of its own until the node is built.
+  asio::io_context io;
+  RpcDispatcher dispatcher;
+  dispatcher.set_warmup("Loading block index...");
+  const SyncNode* serving = nullptr; // set once built, on this thread with the io thread stopped
+  auto metrics = [&serving] { return serving ? sync_metrics(*serving) : std::string(); };
+  std::optional<RpcServer> rpc, metrics_server;
+  if (*rpc_config) {
+    rpc.emplace(io, **rpc_config, dispatcher, metrics, log);
+    if (auto started = rpc->start(); !started) return fail(ctx, started.error());
+    log.info(kLog, "JSON-RPC on 127.0.0.1:{}", rpc->port());
+  }
+  if (metrics_port) {
+    RpcServerConfig config;
+    config.port = *metrics_port;
+    config.metrics_only = true;
+    metrics_server.emplace(io, config, dispatcher, metrics, log);
+    if (auto started = metrics_server->start(); !started) return fail(ctx, started.error());
+  }
+  WarmupIo warmup(io);
+
   if (auto recovered = recover_if_asked(ctx, args, params, *chain_options, log); recovered != kContinue) return recovered;
   auto file_size = parse_block_file_size(args, ctx.network);
   if (!file_size) return usage(ctx, file_size.error());
@@ -373,7 +427,7 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   if (auto a = chain.activate_best_chain(); !a) return fail(ctx, explain_store_failure(a.error(), ctx.datadir, disk_floor));
   log.info(kLog, "{}: chain at height {}, headers at {}", ctx.datadir.string(), chain.tip().height, tree.best_height());
 
-  asio::io_context io;
+  warmup.finish();
   AddressSupply addresses = make_address_supply(params, ctx, log, peer_cfg->connect.empty());
   sync::IbdProfile profile;
   if (auto trace = args.value("trace")) {
@@ -415,30 +469,19 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   run.set_log_file(*log_file);
   node.request_stop = [&run] { run.stop_soon(); };
   run.watch_disk(ctx.datadir, disk_floor);
-  RpcDispatcher dispatcher;
-  std::optional<RpcServer> rpc, metrics_server;
-  auto metrics = [&node] { return sync_metrics(node); };
+  serving = &node;
   auto health = [&node] { return sync_health(node); };
-  if (*rpc_config) {
+  if (rpc) {
     add_sync_methods(dispatcher, node);
     add_chain_control_methods(dispatcher, node);
-    rpc.emplace(io, **rpc_config, dispatcher, metrics, log);
     rpc->set_health(health);
-    if (auto started = rpc->start(); !started) return fail(ctx, started.error());
-    log.info(kLog, "JSON-RPC on 127.0.0.1:{}", rpc->port());
     run.add_rpc(&*rpc);
   }
-  if (args.has("metricsport")) {
-    auto port = parse_uint_option(args, "metricsport", 0, 1, 65535);
-    if (!port) return usage(ctx, port.error());
-    RpcServerConfig config;
-    config.port = static_cast<std::uint16_t>(*port);
-    config.metrics_only = true;
-    metrics_server.emplace(io, config, dispatcher, metrics, log);
+  if (metrics_server) {
     metrics_server->set_health(health);
-    if (auto started = metrics_server->start(); !started) return fail(ctx, started.error());
     run.add_rpc(&*metrics_server);
   }
+  dispatcher.clear_warmup();
   run.start();
   io.run();
 

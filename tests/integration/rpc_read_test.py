@@ -139,6 +139,13 @@ def main():
             except OSError:
                 expect(proc.poll() is None and time.monotonic() - t0 < 30, f"sync's RPC did not come up:\n{tail(log)}")
                 time.sleep(0.1)
+        # RPC is up before the chain loads (it answers -28 meanwhile): its line comes first.
+        with open(log) as f:
+            lines = f.read().splitlines()
+        rpc_line = next((i for i, l in enumerate(lines) if "JSON-RPC on 127.0.0.1" in l), None)
+        chain_line = next((i for i, l in enumerate(lines) if "chain at height" in l), None)
+        expect(rpc_line is not None and chain_line is not None and rpc_line < chain_line,
+               f"RPC listens before the chain loads (log lines {rpc_line}, {chain_line})")
         run_checks(rpc, port, metrics_port, height)
 
         # 7. `stop` while a wait is under way: the node ends promptly, exit 0.
