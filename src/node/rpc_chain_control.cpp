@@ -222,16 +222,37 @@ RpcResult submitblock(SyncNode& node, const Args& args) {
 } // namespace
 
 void add_chain_control_methods(RpcDispatcher& rpc, SyncNode& node) {
-  auto add = [&rpc](std::string name, std::vector<std::string> args, std::function<RpcResult(const Args&)> fn) {
-    rpc.add(RpcMethod{std::move(name), std::move(args), std::move(fn)});
+  // Core's categories: submitblock and submitheader are "Mining"; invalidateblock and
+  // reconsiderblock are hidden in Core's list, shown here under "Blockchain".
+  auto add = [&rpc](std::string name, std::vector<std::string> args, std::string category, std::string help,
+                    std::function<RpcResult(const Args&)> fn) {
+    rpc.add(RpcMethod{std::move(name), std::move(args), std::move(fn), {}, std::move(help), std::move(category)});
   };
-  add("invalidateblock", {"blockhash"}, [&node](const Args& a) { return invalidateblock(node, a); });
-  add("reconsiderblock", {"blockhash"}, [&node](const Args& a) { return reconsiderblock(node, a); });
-  add("preciousblock", {"blockhash"}, [&node](const Args& a) { return preciousblock(node, a); });
-  add("pruneblockchain", {"height"}, [&node](const Args& a) { return pruneblockchain(node, a); });
-  add("verifychain", {"checklevel", "nblocks"}, [&node](const Args& a) { return verifychain(node, a); });
-  add("submitblock", {"hexdata", "dummy"}, [&node](const Args& a) { return submitblock(node, a); });
-  add("submitheader", {"hexdata"}, [&node](const Args& a) { return submitheader(node, a); });
+  add("invalidateblock", {"blockhash"}, "Blockchain",
+      "invalidateblock \"blockhash\"\n\nPermanently marks a block as invalid, as if it violated a consensus rule.",
+      [&node](const Args& a) { return invalidateblock(node, a); });
+  add("reconsiderblock", {"blockhash"}, "Blockchain",
+      "reconsiderblock \"blockhash\"\n\nRemoves invalidity status of a block, its ancestors and its descendants, "
+      "reconsider them for activation.\nThis can be used to undo the effects of invalidateblock.",
+      [&node](const Args& a) { return reconsiderblock(node, a); });
+  add("preciousblock", {"blockhash"}, "Blockchain",
+      "preciousblock \"blockhash\"\n\nTreats a block as if it were received before others with the same work.",
+      [&node](const Args& a) { return preciousblock(node, a); });
+  add("pruneblockchain", {"height"}, "Blockchain",
+      "pruneblockchain height\n\nPrunes the block files up to a height or a unix time (--prune only); never the "
+      "last 288 blocks.",
+      [&node](const Args& a) { return pruneblockchain(node, a); });
+  add("verifychain", {"checklevel", "nblocks"}, "Blockchain",
+      "verifychain ( checklevel nblocks )\n\nVerifies blockchain database (checklevel 0-4, default 3; nblocks "
+      "default 6, 0 for all).",
+      [&node](const Args& a) { return verifychain(node, a); });
+  add("submitblock", {"hexdata", "dummy"}, "Mining",
+      "submitblock \"hexdata\" ( \"dummy\" )\n\nAttempts to submit new block to network.",
+      [&node](const Args& a) { return submitblock(node, a); });
+  add("submitheader", {"hexdata"}, "Mining",
+      "submitheader \"hexdata\"\n\nDecode the given hexdata as a header and submit it as a candidate chain tip if "
+      "valid.\nThrows when the header is invalid.",
+      [&node](const Args& a) { return submitheader(node, a); });
 }
 
 } // namespace peregrine::node

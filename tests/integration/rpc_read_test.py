@@ -175,12 +175,13 @@ def main():
 def run_checks(rpc, port, metrics_port, height):
     # 1. help, errors, named parameters.
     listing = rpc("help")
-    for section in ("== Blockchain ==", "== Control ==", "== Network =="):
+    for section in ("== Blockchain ==", "== Control ==", "== Mining ==", "== Network ==", "== Util =="):
         expect(section in listing, f"help lists {section}")
     for method in ("getblock \"blockhash\" ( verbosity )", "waitforblockheight height ( timeout )", "gettxout",
                    "submitblock", "invalidateblock", "getnetworkinfo", "uptime"):
         expect(method in listing, f"help lists {method}")
     expect(rpc("help", "getblock").startswith("getblock \"blockhash\" ( verbosity )\n\n"), "help getblock")
+    expect(rpc("help", "invalidateblock").startswith("invalidateblock \"blockhash\"\n\n"), "help invalidateblock")
     check("help of an unknown method", rpc("help", "nosuch"), "help: unknown command: nosuch")
     check("unknown method", rpc.error("nosuch"), -32601)
     check("getblockhash out of range", rpc.error("getblockhash", height + 1), -8)
