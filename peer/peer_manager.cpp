@@ -300,9 +300,17 @@ std::vector<PeerSnapshot> PeerManager::snapshot() const {
       s.best_rtt_ms = milliseconds(peer->rtt.best());
     }
     if (peer->connection) {
-      s.bytes_sent = peer->connection->stats().bytes_sent;
-      s.bytes_received = peer->connection->stats().bytes_received;
+      const auto& stats = peer->connection->stats();
+      s.bytes_sent = stats.bytes_sent;
+      s.bytes_received = stats.bytes_received;
+      // The steady clock's instants as unix seconds, for Core's lastsend and lastrecv.
+      auto unix_of = [&](Clock::time_point t) {
+        return unix_now() - std::chrono::duration_cast<std::chrono::seconds>(now - t).count();
+      };
+      s.last_send = unix_of(stats.last_send);
+      s.last_receive = unix_of(stats.last_receive);
     }
+    if (peer->ping_nonce) s.ping_wait_ms = milliseconds(now - peer->ping_sent);
     s.score = peer->score.total();
     s.connected_seconds = milliseconds(now - peer->created) / 1000;
     s.degrade_reason = peer->degrade_reason;

@@ -100,6 +100,9 @@ struct PeerSnapshot {
   int score = 0;
   double connected_seconds = 0;
   std::string degrade_reason;
+  std::int64_t last_send = 0;    // unix seconds; 0 before the connection is up
+  std::int64_t last_receive = 0;
+  double ping_wait_ms = -1;      // a ping waiting for its pong this long; -1 when none is
 };
 
 class PeerManager : public PeerControl {

@@ -1,6 +1,7 @@
 #include "node/sync_rpc.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -107,11 +108,14 @@ RpcResult getpeerinfo(const SyncNode& node) {
     o.set("services", fmt::format("{:016x}", p.version.services));
     o.set("servicesnames", service_names(p.version.services));
     o.set("relaytxes", p.version.relay);
+    o.set("lastsend", p.last_send);
+    o.set("lastrecv", p.last_receive);
     o.set("bytessent", p.bytes_sent);
     o.set("bytesrecv", p.bytes_received);
     o.set("conntime", util::unix_time() - static_cast<std::int64_t>(p.connected_seconds));
     if (p.rtt_ms >= 0) o.set("pingtime", p.rtt_ms / 1000);
     if (p.best_rtt_ms >= 0) o.set("minping", p.best_rtt_ms / 1000);
+    if (p.ping_wait_ms >= 0) o.set("pingwait", p.ping_wait_ms / 1000);
     o.set("version", static_cast<std::int64_t>(p.version.version));
     o.set("subver", p.version.user_agent);
     o.set("inbound", p.type == peer::ConnectionType::inbound);
@@ -119,6 +123,17 @@ RpcResult getpeerinfo(const SyncNode& node) {
     o.set("bip152_hb_from", false);
     o.set("connection_type", std::string(peer::to_string(p.type)));
     o.set("startingheight", static_cast<std::int64_t>(p.version.start_height));
+    // Core's synced_headers (the best header we know the peer has) and synced_blocks (the last
+    // block of our chain it has too); -1 when unknown.
+    const sync::HeaderEntry* known = node.headers.best_known(p.id);
+    const sync::HeaderEntry& tip = node.chain.tip();
+    int common = -1;
+    if (known) {
+      common = std::min(known->height, tip.height);
+      while (common > 0 && known->ancestor(common) != tip.ancestor(common)) --common;
+    }
+    o.set("synced_headers", static_cast<std::int64_t>(known ? known->height : -1));
+    o.set("synced_blocks", static_cast<std::int64_t>(common));
     o.set("misbehavior_score", static_cast<std::int64_t>(p.score));
     o.set("permissions", json::Value::array());
     o.set("transport_protocol_type", "v1");

@@ -16,9 +16,11 @@ P2TR and P2PKH outputs, `peregrine import` loads it, and `peregrine sync` (no pe
    first two answered, the wallet's -32601;
 7. waitforblockheight answers at once when reached and after its timeout when not, while other
    calls are served meanwhile; `stop` during a wait ends the node promptly with exit 0;
-8. GET /health without credentials (503: no peers), and /metrics on --metricsport without them.
+8. GET /health without credentials (503: no peers), and /metrics on --metricsport without them;
+9. a second node on a copy of the chain (P2P_PORT), added with addnode onetry: getpeerinfo shows
+   it with Core's fields (synced_headers and synced_blocks at the tip, lastsend/lastrecv now).
 
-usage: rpc_read_test.py PEREGRINE WORK_DIR RPC_PORT METRICS_PORT [BLOCKS]
+usage: rpc_read_test.py PEREGRINE WORK_DIR RPC_PORT METRICS_PORT P2P_PORT [BLOCKS]
 """
 import base64
 import decimal
@@ -111,10 +113,11 @@ def check_fields(name, got, expected):
 
 
 def main():
-    if len(sys.argv) not in (5, 6):
+    if len(sys.argv) not in (6, 7):
         sys.exit(__doc__.rsplit("usage: ", 1)[1])
-    peregrine, work, port, metrics_port = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    height = int(sys.argv[5]) if len(sys.argv) == 6 else 160
+    peregrine, work = sys.argv[1], sys.argv[2]
+    port, metrics_port, p2p_port = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    height = int(sys.argv[6]) if len(sys.argv) == 7 else 160
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     blk_dir, datadir = os.path.join(work, "blocks"), os.path.join(work, "node")
@@ -123,6 +126,13 @@ def main():
     out, _ = bcoin.run([peregrine, "import", "--network=regtest", f"--datadir={datadir}",
                         os.path.join(blk_dir, "blk00000.dat")])
     check("import: height", json.loads(out.stdout)["height"], height)
+    shutil.copytree(datadir, datadir + "2")  # the second node's chain
+    # The generated chain's times are old: --maxtipage keeps the second node out of initial block
+    # download, or it would answer no getheaders.
+    peer2 = subprocess.Popen([peregrine, "sync", "--network=regtest", f"--datadir={datadir}2", "--listen",
+                              "--bind=127.0.0.1", f"--port={p2p_port}", "--connect=127.0.0.1:1", "--progress=0",
+                              "--mindiskspace=0", "--maxtipage=2000000000"],
+                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "peer2.log"), "w"))
 
     log = os.path.join(work, "sync.log")
     proc = subprocess.Popen([peregrine, "sync", "--network=regtest", f"--datadir={datadir}", f"--rpcport={port}",
@@ -147,6 +157,7 @@ def main():
         expect(rpc_line is not None and chain_line is not None and rpc_line < chain_line,
                f"RPC listens before the chain loads (log lines {rpc_line}, {chain_line})")
         run_checks(rpc, port, metrics_port, height)
+        check_peer_info(rpc, p2p_port, height)
 
         # 7. `stop` while a wait is under way: the node ends promptly, exit 0.
         def wait_forever():
@@ -164,9 +175,10 @@ def main():
         expect(time.monotonic() - t0 < 20, "stop took too long with a wait under way")
         print(f"ok   stop with a wait under way: exit in {time.monotonic() - t0:.1f} s")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        for p in (proc, peer2):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     if bcoin.failures:
         sys.exit(f"rpc_read_test: {len(bcoin.failures)} failed")
     print("rpc_read_test: all checks passed")
@@ -325,6 +337,34 @@ def run_checks(rpc, port, metrics_port, height):
     drawn = {w for e in exprs for w in re.findall(r"peregrine_[a-z_]+", e)}
     check("the dashboard's metrics are served", sorted(drawn - served), [])
     print("ok   /health and --metricsport")
+
+
+def check_peer_info(rpc, p2p_port, height):
+    check("addnode onetry", rpc("addnode", f"127.0.0.1:{p2p_port}", "onetry"), None)
+    t0 = time.monotonic()
+    peers = []
+    while time.monotonic() - t0 < 20:
+        peers = rpc("getpeerinfo")
+        if peers and peers[0].get("synced_headers") == height:
+            break
+        time.sleep(0.2)
+    check("getpeerinfo: the added peer", len(peers), 1)
+    if not peers:
+        return
+    p = peers[0]
+    check("getpeerinfo: addr", p["addr"], f"127.0.0.1:{p2p_port}")
+    check("getpeerinfo: synced_headers", p["synced_headers"], height)
+    check("getpeerinfo: synced_blocks", p["synced_blocks"], height)
+    check("getpeerinfo: network", p["network"], "not_publicly_routable")
+    check("getpeerinfo: inbound", p["inbound"], False)
+    expect("WITNESS" in p["servicesnames"] and "NETWORK" in p["servicesnames"], f"servicesnames {p['servicesnames']}")
+    now = time.time()
+    expect(abs(p["lastsend"] - now) < 60 and abs(p["lastrecv"] - now) < 60, f"lastsend {p['lastsend']}, lastrecv {p['lastrecv']}")
+    for key in ("id", "services", "relaytxes", "bytessent", "bytesrecv", "conntime", "version", "subver",
+                "connection_type", "startingheight", "transport_protocol_type", "permissions"):
+        expect(key in p, f"getpeerinfo has {key}")
+    check("getconnectioncount", rpc("getconnectioncount"), 1)
+    print("ok   getpeerinfo of a second node")
 
 
 if __name__ == "__main__":
