@@ -180,6 +180,11 @@ RpcResult getnettotals(const SyncNode& node) {
   return out;
 }
 
+RpcResult ping(SyncNode& node) {
+  node.peers.request_pings();
+  return json::Value();
+}
+
 RpcResult addnode(SyncNode& node, const Args& args) {
   auto target = string_arg(args, 0, "node");
   auto command = string_arg(args, 1, "command");
@@ -267,10 +272,7 @@ void add_sync_methods(RpcDispatcher& rpc, SyncNode& node) {
       [&node](const Args&) -> RpcResult { return json::Value(static_cast<std::uint64_t>(node.peers.peer_count())); });
   add("ping", {}, "ping\n\nRequests that a ping be sent to all other nodes, to measure ping time.\n"
       "Results are provided in getpeerinfo, pingtime and pingwait fields are decimal seconds.",
-      [&node](const Args&) -> RpcResult {
-        node.peers.request_pings();
-        return json::Value();
-      });
+      [&node](const Args&) { return ping(node); });
   add("addnode", {"node", "command"}, "addnode \"node\" \"command\"\n\nAttempts to add a node to the addnode list "
       "(add), or to try a connection to a node once (onetry).", [&node](const Args& a) { return addnode(node, a); });
   add("disconnectnode", {"address", "nodeid"}, "disconnectnode ( \"address\" nodeid )\n\nImmediately disconnects from the "
