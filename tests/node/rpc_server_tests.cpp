@@ -714,9 +714,9 @@ TEST_CASE("rpc server: /health without credentials, and the metrics-only port") 
 
 TEST_CASE("rpc dispatcher: help lists methods by category, and one method's text") {
   RpcDispatcher d;
-  d.add({"getb", {}, [](const json::Value&) -> RpcResult { return json::Value(); }, {}, "getb ( x )\n\nB.", "Blockchain"});
-  d.add({"geta", {}, [](const json::Value&) -> RpcResult { return json::Value(); }, {}, "geta\n\nA.", "Blockchain"});
-  d.add({"uptime", {}, [](const json::Value&) -> RpcResult { return json::Value(); }, {}, "uptime\n\nU.", "Control"});
+  d.add({"getb", {}, [](const json::Value&) { return RpcResult(std::in_place); }, {}, "getb ( x )\n\nB.", "Blockchain"});
+  d.add({"geta", {}, [](const json::Value&) { return RpcResult(std::in_place); }, {}, "geta\n\nA.", "Blockchain"});
+  d.add({"uptime", {}, [](const json::Value&) { return RpcResult(std::in_place); }, {}, "uptime\n\nU.", "Control"});
   CHECK(help_text(d, "") == "== Blockchain ==\ngeta\ngetb ( x )\n\n== Control ==\nuptime");
   CHECK(help_text(d, "getb") == "getb ( x )\n\nB.");
   CHECK(help_text(d, "nope") == "help: unknown command: nope");
