@@ -163,10 +163,9 @@ const RpcMethod* RpcDispatcher::find(std::string_view name) const {
   return found == methods_.end() ? nullptr : &found->second;
 }
 
-// Runs a method's synchronous handler, or says why it cannot run (unknown, warming up, bad named
-// arguments). `positional` receives the arguments for an asynchronous handler.
 namespace {
 
+// A handler that threw (a bug: handlers report errors by value).
 RpcError internal_error(const char* what) {
   return {rpc_code::internal_error, what ? fmt::format("Internal error: {}", what) : std::string("Internal error")};
 }
