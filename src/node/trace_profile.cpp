@@ -6,8 +6,9 @@ namespace peregrine::node {
 namespace {
 
 std::chrono::nanoseconds from_us(std::uint64_t us) {
-  // A hostile trace's sums can be huge: kept inside what nanoseconds hold.
-  constexpr std::uint64_t kMaxUs = std::uint64_t{1} << 62 >> 10;
+  // A hostile trace's sums can be huge: each is kept under 2^48 us (9 years), so the report's own
+  // sums of a few dozen of them still fit in int64 nanoseconds.
+  constexpr std::uint64_t kMaxUs = std::uint64_t{1} << 48;
   return std::chrono::microseconds(static_cast<std::int64_t>(std::min(us, kMaxUs)));
 }
 
