@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "run_cli.hpp"
+#include "read_text.hpp"
 #include "temp_dir.hpp"
 #include "test_data.hpp"
 #include "util/datadir_lock.hpp"
@@ -89,16 +90,7 @@ TEST_CASE("sync: resumes a datadir's chain, and --stop-at-height stops at once w
   CHECK(std::filesystem::exists(dir.path / "trace.csv"));
 }
 
-namespace {
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-} // namespace
+using peregrine::test::read_text;
 
 TEST_CASE("sync --connect still loads and saves peers.dat (as Core), and logs to DATADIR/debug.log unless told not to") {
   test::TempDir dir;

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "read_text.hpp"
 #include "temp_dir.hpp"
 #include "util/log.hpp"
 
@@ -44,16 +45,7 @@ TEST_CASE("debug lines can be switched on per category, and copies share the cho
   CHECK(lines == std::vector<std::string>{"rpc shown"});
 }
 
-namespace {
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-} // namespace
+using peregrine::test::read_text;
 
 TEST_CASE("debug.log: lines are appended, and after a rename and reopen the next lines start a new file") {
   peregrine::test::TempDir dir;
