@@ -1,6 +1,6 @@
 #pragma once
 // Everything the peer manager knows about one peer. Plain data plus the pieces with their own
-// logic (state machine, handshake, score, RTT); the socket lives in Connection.
+// logic (state machine, handshake, misbehaviour flag, RTT); the socket lives in Connection.
 #include <cstdint>
 #include <deque>
 #include <memory>
