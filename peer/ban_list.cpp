@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "peer/offence.hpp"
 #include "util/atomic_file.hpp"
 #include "util/file.hpp"
 #include "util/json.hpp"
@@ -51,9 +52,19 @@ BanList::BanList(std::filesystem::path file, util::Logger& log, std::int64_t now
               aside ? "moved it to " + aside->string() : "could not move it aside (" + aside.error() + ")");
     return;
   }
+  bool dropped = false;
   for (auto& ban : *bans) {
+    // Earlier versions banned misbehaving peers automatically, with the offence's name as the
+    // reason; Core (and now this client) discourages them instead, so only operator bans stay.
+    if (is_offence_name(ban.reason)) {
+      log_.info("ban", "dropping automatic ban of {} (misbehaving peers are now discouraged, not banned)",
+                ban.subnet.to_string());
+      dropped = true;
+      continue;
+    }
     if (ban.until > now) bans_.push_back(std::move(ban));
   }
+  if (dropped) save();
 }
 
 void BanList::ban(const Subnet& subnet, std::int64_t now, std::int64_t duration, std::string reason) {

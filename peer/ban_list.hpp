@@ -1,6 +1,7 @@
 #pragma once
-// Discouraged addresses and subnets with an expiry, persisted in the datadir (banlist.json),
-// rewritten atomically on every change so a crash never loses or corrupts it.
+// The operator's bans (setban RPC): addresses and subnets with an expiry, persisted in the datadir
+// (banlist.json), rewritten atomically on every change so a crash never loses or corrupts it.
+// Misbehaving peers are discouraged (discouragement.hpp), never banned.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -22,7 +23,9 @@ struct Ban {
 class BanList {
 public:
   // Loads the file if there is one. A file that cannot be read is moved aside (".bad") with one
-  // log line, and the list starts empty. An empty path keeps the list in memory only.
+  // log line, and the list starts empty. Bans written automatically by the old scoring (their
+  // reason is an offence name) are dropped, one log line each. An empty path keeps the list in
+  // memory only.
   BanList(std::filesystem::path file, util::Logger& log, std::int64_t now);
 
   void ban(const Subnet& subnet, std::int64_t now, std::int64_t duration, std::string reason);

@@ -18,7 +18,7 @@ Connection::Connection(tcp::socket socket, wire::Magic magic, ConnectionLimits l
       message_rate_(limits.messages_per_second, limits.message_burst, Clock::now()),
       unknown_rate_(limits.unknown_commands_per_second, limits.unknown_command_burst, Clock::now()),
       write_signal_(socket_.get_executor()), resume_signal_(socket_.get_executor()),
-      throttle_timer_(socket_.get_executor()) {
+      throttle_timer_(socket_.get_executor()), flood_timer_(socket_.get_executor()) {
   error_code ec;
   remote_ = socket_.remote_endpoint(ec);
   socket_.set_option(tcp::no_delay(true), ec); // small control messages must not wait for Nagle
@@ -49,6 +49,7 @@ void Connection::close(const std::string& reason) {
   wake(write_signal_);
   wake(resume_signal_);
   throttle_timer_.cancel();
+  flood_timer_.cancel();
   queue_.clear();
 }
 
@@ -67,7 +68,7 @@ void Connection::loop_finished() {
 
 void Connection::offence(Offence offence, const std::string& detail) {
   if (callbacks_.on_offence) callbacks_.on_offence(offence, detail);
-  if (offence_info(offence).disconnect) {
+  if (offence_info(offence).outcome == Outcome::disconnect) {
     close(fmt::format("{}: {}", offence_info(offence).name, detail));
   }
 }
@@ -138,14 +139,38 @@ asio::awaitable<void> Connection::read_loop() {
     header_bytes.clear();
     if (!co_await read_exact(header_bytes, wire::kMessageHeaderSize)) break;
     auto header = wire::decode_message_header(header_bytes, magic_);
+    if (!header && header.error().code == wire::DecodeErrc::bad_command) {
+      // Core drops a message with an invalid command and reads on: the length is still usable.
+      std::uint32_t size = static_cast<std::uint32_t>(header_bytes[16]) | static_cast<std::uint32_t>(header_bytes[17]) << 8 |
+                           static_cast<std::uint32_t>(header_bytes[18]) << 16 | static_cast<std::uint32_t>(header_bytes[19]) << 24;
+      if (size <= wire::kMaxMessagePayload) {
+        payload.clear();
+        if (!co_await read_exact(payload, size)) break;
+        stats_.frame_started.reset();
+        offence(Offence::bad_command, header.error().message());
+        continue;
+      }
+      header = std::unexpected(wire::DecodeError{wire::DecodeErrc::payload_too_large, 16, "message.length"});
+    }
     if (!header) {
+      // Another network's magic or a length over the limit: the stream cannot be followed.
       const auto& e = header.error();
-      Offence o = e.code == wire::DecodeErrc::bad_magic           ? Offence::wrong_magic
-                  : e.code == wire::DecodeErrc::payload_too_large ? Offence::oversized_message
-                                                                  : Offence::malformed_header;
+      Offence o = e.code == wire::DecodeErrc::bad_magic ? Offence::wrong_magic : Offence::oversized_message;
       offence(o, e.message());
       close(fmt::format("{}: {}", offence_info(o).name, e.message()));
       break;
+    }
+    // A flood is throttled, not punished (Core has no message-rate punishment): reading pauses
+    // until the peer is back within its rate. Blocks are exempt: during initial sync a peer
+    // sends thousands a second of the small early ones we asked for.
+    if (header->command != wire::BlockMessage::kCommand && !message_rate_.unlimited()) {
+      message_rate_.take(1, Clock::now());
+      if (auto wait = message_rate_.wait_for(0, Clock::now()); wait > Clock::duration::zero()) {
+        flood_timer_.expires_after(wait);
+        error_code ec;
+        co_await flood_timer_.async_wait(no_throw(ec));
+        if (!open_) break;
+      }
     }
     payload.clear();
     if (!co_await read_exact(payload, header->payload_size)) break;
@@ -160,14 +185,6 @@ asio::awaitable<void> Connection::read_loop() {
 
 void Connection::handle_frame(const wire::MessageHeader& header, Bytes& payload) {
   auto now = Clock::now();
-  // Blocks are exempt: during initial sync a peer sends thousands a second of the small early ones
-  // we asked for, their cost grows with their bytes (which the bandwidth limits bound), and block
-  // sync drops an unrequested one after a hash lookup.
-  if (header.command != wire::BlockMessage::kCommand && !message_rate_.try_take(1, now)) {
-    offence(Offence::message_flood,
-            fmt::format("more than {:.0f} messages at once", limits_.message_burst));
-    return;
-  }
   const auto decode_started = Clock::now();
   if (wire::message_checksum(payload) != header.checksum) {
     offence(Offence::bad_checksum, fmt::format("{} message", header.command));
@@ -176,18 +193,20 @@ void Connection::handle_frame(const wire::MessageHeader& header, Bytes& payload)
   auto message = wire::decode_message(header.command, payload);
   if (!message) {
     if (message.error().code == wire::DecodeErrc::unknown_command) {
-      if (!unknown_rate_.try_take(1, now)) {
-        offence(Offence::unknown_command_flood, fmt::format("last was '{}'", header.command));
-        return;
-      }
-      if (callbacks_.on_unknown_command) callbacks_.on_unknown_command(header.command);
+      // Ignored, as Core does; only the log line is rate-limited.
+      if (unknown_rate_.try_take(1, now) && callbacks_.on_unknown_command) callbacks_.on_unknown_command(header.command);
       return;
     }
-    // Over-long lists cost what Core charges for them; anything else undecodable is forged.
+    // A list over its message's limit costs what Core charges for it; anything else undecodable
+    // is dropped with a log line, as Core drops a message whose deserialization throws.
     Offence o = Offence::malformed_payload;
     if (message.error().code == wire::DecodeErrc::count_too_large) {
-      o = header.command == "addr" || header.command == "addrv2" ? Offence::too_many_addr
-                                                                 : Offence::oversized_list;
+      const std::string& c = header.command;
+      o = c == "addr" || c == "addrv2"            ? Offence::oversized_addr
+          : c == "headers"                        ? Offence::oversized_headers
+          : c == "getheaders" || c == "getblocks" ? Offence::oversized_locator
+          : c == "inv" || c == "getdata"          ? Offence::oversized_inv
+                                                  : Offence::malformed_payload;
     }
     offence(o, fmt::format("{} message: {}", header.command, message.error().message()));
     return;

@@ -27,9 +27,9 @@ struct Bandwidth {
 
 struct ConnectionLimits {
   std::chrono::milliseconds frame_timeout{120'000}; // a started message must finish in this time
-  double messages_per_second = 500;                 // sustained message rate before a flood (blocks exempt)
+  double messages_per_second = 500;                 // sustained message rate; above it reading pauses (blocks exempt)
   double message_burst = 2'000;
-  double unknown_commands_per_second = 1;           // commands we do not speak
+  double unknown_commands_per_second = 1;           // log lines about commands we do not speak
   double unknown_command_burst = 100;
 };
 
@@ -96,6 +96,7 @@ private:
   asio::steady_timer write_signal_;
   asio::steady_timer resume_signal_;
   asio::steady_timer throttle_timer_;
+  asio::steady_timer flood_timer_; // the read loop waits on it while a peer is over its message rate
   ConnectionStats stats_;
   bool open_ = true;
   bool paused_ = false;

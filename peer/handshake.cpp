@@ -52,7 +52,7 @@ std::vector<wire::Message> Handshake::start(std::int64_t now) {
 Handshake::Outcome Handshake::on_version(const wire::VersionMessage& v, std::int64_t now) {
   Outcome out;
   if (version_received_) {
-    out.offence = Offence::handshake_violation; // redundant version
+    out.offence = Offence::handshake_violation; // redundant version: ignored, as Core does
     return out;
   }
   version_received_ = true;
@@ -92,7 +92,7 @@ Handshake::Outcome Handshake::on_message(const wire::Message& message, std::int6
 
   Outcome out;
   if (!version_received_) {
-    out.offence = Offence::handshake_violation; // anything before version
+    out.offence = Offence::handshake_violation; // anything before version: ignored, as Core does
     return out;
   }
   if (std::holds_alternative<wire::VerackMessage>(message)) {
@@ -110,7 +110,7 @@ Handshake::Outcome Handshake::on_message(const wire::Message& message, std::int6
   if (feature) {
     // BIP339/BIP155: only between version and verack.
     if (verack_received_) {
-      out.offence = Offence::handshake_violation;
+      out.offence = Offence::late_feature_message; // Core disconnects, without discouraging
       out.disconnect = std::string(wire::command_of(message)) + " after verack";
       return out;
     }

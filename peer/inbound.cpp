@@ -1,4 +1,4 @@
-// PeerManager: inbound connections: listening, bans, and eviction when every slot is taken.
+// PeerManager: inbound connections: listening, bans and discouragement, and eviction when every slot is taken.
 #include <algorithm>
 #include <map>
 
@@ -75,6 +75,14 @@ void PeerManager::accept(tcp::socket socket) {
   int inbound_slots = std::max(0, config_.max_connections - outbound_slots);
   int inbound = static_cast<int>(std::count_if(peers_.begin(), peers_.end(),
                                                [](const auto& e) { return !e.second->outbound(); }));
+  // Core's rule: a discouraged address gets in only while more than one inbound slot is free,
+  // and is the first evicted afterwards.
+  const bool discouraged = !whitelisted && discouraged_.contains(address);
+  if (discouraged && inbound + 1 >= inbound_slots) {
+    log_.info("peer", "refused inbound {}:{}: discouraged", address.to_string(), remote.port());
+    socket.close(ec);
+    return;
+  }
   if (inbound >= inbound_slots) {
     auto victim = inbound_slots > 0 ? pick_eviction_victim() : std::nullopt;
     if (!victim) {
@@ -86,13 +94,14 @@ void PeerManager::accept(tcp::socket socket) {
   }
   Peer& peer = create_peer(ConnectionType::inbound, address, remote.port());
   peer.whitelisted = whitelisted;
+  peer.prefer_evict = discouraged;
   log_.debug("peer", "accepted {}", peer.label);
   attach_connection(peer, std::move(socket));
 }
 
 // Protect the fastest and the longest-connected inbound peers (an attacker can fake neither
-// cheaply), then evict the worst-scored; with no score against anyone, the youngest peer of the
-// most crowded network group.
+// cheaply); of the rest, only the discouraged ones if there are any (Core's m_prefer_evict); then
+// the youngest peer of the most crowded network group.
 std::optional<PeerId> PeerManager::pick_eviction_victim() const {
   std::vector<const Peer*> candidates;
   for (const auto& [id, peer] : peers_) {
@@ -110,10 +119,8 @@ std::optional<PeerId> PeerManager::pick_eviction_victim() const {
   protect(kProtectOldest, [](const Peer* a, const Peer* b) { return a->created < b->created; });
   if (candidates.empty()) return std::nullopt;
 
-  auto worst = std::max_element(candidates.begin(), candidates.end(), [](const Peer* a, const Peer* b) {
-    return a->score.total() < b->score.total();
-  });
-  if ((*worst)->score.total() > 0) return (*worst)->id;
+  if (std::any_of(candidates.begin(), candidates.end(), [](const Peer* p) { return p->prefer_evict; }))
+    std::erase_if(candidates, [](const Peer* p) { return !p->prefer_evict; });
 
   std::map<std::vector<std::uint8_t>, std::vector<const Peer*>> groups;
   for (const Peer* p : candidates) groups[addrbook::net_group(p->address)].push_back(p);

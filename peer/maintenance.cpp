@@ -41,7 +41,6 @@ void PeerManager::check_peer(Peer& peer, Clock::time_point now) {
   if (stats.frame_started && now - *stats.frame_started > config_.limits.connection.frame_timeout) {
     punish(peer, Offence::slow_message,
            fmt::format("a message still incomplete after {} ms", ms(now - *stats.frame_started)));
-    if (peer.state.is_open()) close_peer(peer, "slow message");
     return;
   }
   if (now - stats.last_receive > t.inactivity) {

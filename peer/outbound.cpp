@@ -139,7 +139,9 @@ void PeerManager::fill_outbound_slots(Clock::time_point now) {
     for (int attempt = 0; attempt < 10; ++attempt) {
       auto entry = addresses_->select(new_only, unix);
       if (!entry) return;
-      if (bans_.is_banned(entry->address, unix) || group_in_use(entry->address)) continue;
+      if (bans_.is_banned(entry->address, unix) || discouraged_.contains(entry->address) ||
+          group_in_use(entry->address))
+        continue;
       connect_to(type, entry->address, entry->port, std::nullopt);
       return;
     }
@@ -152,7 +154,7 @@ void PeerManager::fill_outbound_slots(Clock::time_point now) {
     if (entry && connected_to(entry->address, entry->port)) {
       // Already talking to it: it is alive, which is all a feeler would learn.
       addresses_->good(entry->address, entry->port, unix);
-    } else if (entry && !bans_.is_banned(entry->address, unix)) {
+    } else if (entry && !bans_.is_banned(entry->address, unix) && !discouraged_.contains(entry->address)) {
       connect_to(ConnectionType::feeler, entry->address, entry->port, std::nullopt);
     }
   }

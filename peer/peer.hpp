@@ -1,6 +1,6 @@
 #pragma once
 // Everything the peer manager knows about one peer. Plain data plus the pieces with their own
-// logic (state machine, handshake, score, RTT); the socket lives in Connection.
+// logic (state machine, handshake, misbehaviour flag, RTT); the socket lives in Connection.
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -47,7 +47,8 @@ struct Peer {
   PeerStateMachine state;
   std::optional<Handshake> handshake;
   std::shared_ptr<Connection> connection;
-  PeerScore score;
+  bool misbehaved = false;    // punished once already (Core's m_should_discourage was set)
+  bool prefer_evict = false;  // accepted while discouraged: first to go when slots run out
   RttEstimate rtt;
   std::string degrade_reason;
 

@@ -41,7 +41,7 @@ PeerManager::PeerManager(asio::io_context& io, PeerManagerConfig config, util::L
       bans_(config_.datadir.empty() ? std::filesystem::path() : config_.datadir / "banlist.json",
             log, std::chrono::duration_cast<std::chrono::seconds>(
                      std::chrono::system_clock::now().time_since_epoch()).count()),
-      tick_timer_(io) {
+      discouraged_(config_.max_discouraged), tick_timer_(io) {
   auto now = Clock::now();
   global_bandwidth_.upload = rate_limit(config_.max_upload_kbps, now);
   global_bandwidth_.download = rate_limit(config_.max_download_kbps, now);
@@ -241,23 +241,56 @@ void PeerManager::misbehaving(PeerId id, Offence offence, const std::string& det
   if (Peer* peer = find(id)) punish(*peer, offence, detail);
 }
 
+// Core's Misbehaving + MaybeDiscourageAndDisconnect, without scores: one offence is enough.
 void PeerManager::punish(Peer& peer, Offence offence, const std::string& detail) {
   const OffenceInfo& info = offence_info(offence);
-  int total = peer.score.add(offence);
-  log_.warn("peer", "{} misbehaved ({}, +{} = {}): {}", peer.label, info.name, info.points, total,
-            detail);
+  Outcome outcome = info.outcome;
+  if (outcome == Outcome::discourage_outbound) outcome = peer.outbound() ? Outcome::discourage : Outcome::ignore;
+  switch (outcome) {
+  case Outcome::ignore:
+    log_.debug("peer", "{} ignored: {}: {}", peer.label, info.name, detail);
+    return;
+  case Outcome::drop_message:
+    log_.info("peer", "{} sent a message we dropped: {}: {}", peer.label, info.name, detail);
+    return;
+  case Outcome::disconnect:
+    // The stream or the peer cannot be used; that proves no malice, so whoever it is goes, even a
+    // whitelisted or manual peer (Core sets fDisconnect for these regardless of permissions).
+    log_.info("peer", "{} {}: {}", peer.label, info.name, detail);
+    close_peer(peer, fmt::format("{}: {}", info.name, detail));
+    return;
+  case Outcome::discourage:
+  case Outcome::discourage_outbound:
+    break;
+  }
+  log_.warn("peer", "{} misbehaving: {}: {}", peer.label, info.name, detail);
+  peer.misbehaved = true;
+  discourage_and_disconnect(peer, info.name);
+}
+
+void PeerManager::discourage_and_disconnect(Peer& peer, std::string_view why) {
   if (peer.whitelisted) {
-    // Whitelisted peers are never banned; a broken stream still ends the connection.
-    if (info.disconnect) close_peer(peer, std::string(info.name));
+    log_.warn("peer", "not punishing whitelisted (noban) {}", peer.label);
     return;
   }
-  if (peer.score.reached_ban_threshold()) {
-    bans_.ban(Subnet::single(peer.address), unix_now(), config_.ban_time, std::string(info.name));
-    log_.warn("ban", "banned {} for {} s: {}", peer.address.to_string(), config_.ban_time, info.name);
-    close_peer(peer, fmt::format("score {} reached {}", total, kBanThreshold));
-  } else if (info.disconnect) {
-    close_peer(peer, std::string(info.name));
+  if (peer.type == ConnectionType::manual) {
+    log_.warn("peer", "not punishing manually connected {}", peer.label);
+    return;
   }
+  if (config_.local_address ? config_.local_address(peer.address) : is_local(peer.address)) {
+    log_.warn("peer", "disconnecting but not discouraging local {}", peer.label);
+    close_peer(peer, fmt::format("misbehaving: {}", why));
+    return;
+  }
+  discouraged_.add(peer.address);
+  log_.info("peer", "discouraged {}: {}", peer.address.to_string(), why);
+  // Core disconnects every connection from the address (DisconnectNode(addr)), except those it
+  // would not punish itself.
+  std::vector<PeerId> same;
+  for (const auto& [id, other] : peers_)
+    if (other->address == peer.address && !other->whitelisted && other->type != ConnectionType::manual) same.push_back(id);
+  for (PeerId id : same)
+    if (Peer* p = find(id)) close_peer(*p, fmt::format("misbehaving: {}", why));
 }
 
 void PeerManager::set_degraded(PeerId id, bool degraded, const std::string& reason) {
@@ -311,7 +344,7 @@ std::vector<PeerSnapshot> PeerManager::snapshot() const {
       s.last_receive = unix_of(stats.last_receive);
     }
     if (peer->ping_nonce) s.ping_wait_ms = milliseconds(now - peer->ping_sent);
-    s.score = peer->score.total();
+    s.misbehaved = peer->misbehaved;
     s.connected_seconds = milliseconds(now - peer->created) / 1000;
     s.degrade_reason = peer->degrade_reason;
     out.push_back(std::move(s));

@@ -2,7 +2,8 @@
 // PeerManager: every connection of the node. It keeps the outbound target (full and
 // block-relay-only peers, one per network group), honours --connect/--addnode with reconnect
 // backoff, accepts inbound peers up to --maxconnections (evicting the worst when full), runs the
-// handshake, ping/pong and timeouts, scores misbehaviour and bans, and hands every other message
+// handshake, ping/pong and timeouts, punishes misbehaviour as Bitcoin Core does (offence.hpp;
+// discouragement, not bans), refuses setban's bans, and hands every other message
 // to the MessageHandler, fairly: one message per peer per round.
 //
 // Everything runs on one io_context thread. Call the public functions from that thread; from
@@ -23,6 +24,7 @@
 #include "peer/asio.hpp"
 #include "peer/ban_list.hpp"
 #include "peer/connection.hpp"
+#include "peer/discouragement.hpp"
 #include "peer/endpoint.hpp"
 #include "peer/handshake.hpp"
 #include "peer/message_handler.hpp"
@@ -78,8 +80,12 @@ struct PeerManagerConfig {
   double peer_max_upload_kbps = 0; // per peer
   double peer_max_download_kbps = 0;
 
-  std::int64_t ban_time = 24 * 60 * 60;
-  std::vector<Subnet> whitelist; // never scored into a ban
+  std::int64_t ban_time = 24 * 60 * 60; // setban's default duration
+  std::vector<Subnet> whitelist; // Core's noban permission: never punished
+  std::size_t max_discouraged = kMaxDiscouraged;
+  // Which addresses count as local (disconnected, never discouraged); nullptr: Core's rule
+  // (is_local). Loopback tests narrow it to 127.0.0.1 so 127.0.0.N can stand for remote peers.
+  std::function<bool(const wire::NetAddress&)> local_address;
   LocalVersion local;
   std::function<std::int32_t()> current_height; // for the version message; nullptr: local.start_height
   std::function<bool()> near_tip;               // NODE_NETWORK_LIMITED peers are enough then
@@ -97,7 +103,7 @@ struct PeerSnapshot {
   double best_rtt_ms = -1;
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
-  int score = 0;
+  bool misbehaved = false; // punished for an offence (it is being disconnected, unless exempt)
   double connected_seconds = 0;
   std::string degrade_reason;
   std::int64_t last_send = 0;    // unix seconds; 0 before the connection is up
@@ -126,7 +132,7 @@ public:
 
   void send(PeerId peer, const wire::Message& message) override;
   void disconnect(PeerId peer, const std::string& reason) override;
-  // Scores a peer (header sync and block download report consensus failures here).
+  // Applies the offence's outcome (header sync and block download report consensus failures here).
   void misbehaving(PeerId peer, Offence offence, const std::string& detail) override;
   // Stalling or slow, as judged by block download; or recovered.
   void set_degraded(PeerId peer, bool degraded, const std::string& reason) override;
@@ -141,6 +147,7 @@ public:
   void request_pings();
   std::size_t peer_count() const { return peers_.size(); }
   BanList& bans() { return bans_; }
+  Discouraged& discouraged() { return discouraged_; }
 
 private:
   struct ManualTarget {
@@ -170,6 +177,7 @@ private:
   void relay_addresses(const Peer& origin, const std::vector<wire::AddressEntry>& fresh);
   void send_queued_addresses(Peer& peer);
   void punish(Peer& peer, Offence offence, const std::string& detail);
+  void discourage_and_disconnect(Peer& peer, std::string_view why);
   void queue(Peer& peer, const wire::Message& message);
   void queue_frame(Peer& peer, OutgoingFrame frame);
   void recover_send_budget(Peer& peer);
@@ -203,6 +211,7 @@ private:
   addrbook::AddrGossip* gossip_;
   MessageHandler* handler_;
   BanList bans_;
+  Discouraged discouraged_;
   Bandwidth global_bandwidth_;
   std::optional<tcp::acceptor> acceptor_;
   asio::steady_timer tick_timer_;

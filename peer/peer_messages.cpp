@@ -181,9 +181,9 @@ void PeerManager::handle_addresses(Peer& peer, const wire::Message& message) {
                             ? std::get<wire::AddrMessage>(message).entries
                             : std::get<wire::AddrV2Message>(message).entries;
   auto result = gossip_->on_addr(*peer.addr_state, entries, peer.address, now);
-  if (result.rejected() > 0) {
-    punish(peer, Offence::too_many_addr, fmt::format("{} unusable addresses", result.rejected()));
-  }
+  // Over 1,000 entries is Core's only addr offence; an address of the wrong length makes Core's
+  // decoder throw, which drops the message unpunished.
+  if (result.oversized) punish(peer, Offence::oversized_addr, fmt::format("{} addresses", result.received));
   if (peer.state.is_open() && !result.to_relay.empty()) relay_addresses(peer, result.to_relay);
 }
 

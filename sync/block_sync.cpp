@@ -172,6 +172,16 @@ void BlockSync::handle_block(peer::PeerId id, wire::BlockMessage& message) {
 
   const HeaderEntry* entry = tree_.find(hash);
   const bool requested = download_.block_received(id, hash, bytes, now);
+  // Core's outcomes for a block it did not take: one that does not connect (BLOCK_MISSING_PREV) is
+  // discouraged, one we know is invalid (BLOCK_CACHED_INVALID) only from an outbound peer.
+  if (!requested && !entry && !tree_.find(block.header.prev_block)) {
+    peers_.misbehaving(id, peer::Offence::block_missing_prev, fmt::format("block {} does not connect", hash.to_hex()));
+    return;
+  }
+  if (!requested && entry && !entry->valid()) {
+    peers_.misbehaving(id, peer::Offence::cached_invalid, fmt::format("block {} is known to be invalid", hash.to_hex()));
+    return;
+  }
   // Unrequested blocks are taken only when they are the next ones we want (a peer pushing a new
   // block): anything else would let a peer fill our disk.
   if (!requested && (!entry || entry->have_data() || download_.is_queued(*entry) || !entry->valid() ||
@@ -281,7 +291,7 @@ void BlockSync::refresh_peer(peer::PeerId id) {
 
 void BlockSync::punish(peer::PeerId id, const std::string& reason) {
   if (auto it = deliveries_.find(id); it != deliveries_.end() && it->second.dropped.empty()) it->second.dropped = reason;
-  peers_.misbehaving(id, peer::Offence::invalid_block, reason);
+  peers_.misbehaving(id, peer::Offence::invalid_block, reason); // BLOCK_CONSENSUS, BLOCK_MUTATED
 }
 
 void BlockSync::drop(peer::PeerId id, const std::string& reason) {

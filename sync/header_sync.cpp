@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "consensus/pow.hpp"
 #include "peer/handshake.hpp"
 #include "util/unix_time.hpp"
 
@@ -14,7 +15,6 @@ namespace {
 constexpr std::string_view kLog = "headers";
 // Unconnecting headers messages in a row before they count against the peer: an honest peer's
 // announcements do not connect while we are still behind, but our getheaders answer then does.
-constexpr int kMaxUnconnecting = 10;
 
 } // namespace
 
@@ -143,8 +143,32 @@ std::vector<Hash256> HeaderSync::learning_locator() const {
   return tree_.locator(tree_.best().prev ? tree_.best().prev : nullptr);
 }
 
+// Core's CheckHeadersPoW, before anything else: each header's proof of work against its own bits
+// (which may not exceed the network's limit), and each header's prev the hash of the one before.
+// Either failing proves a peer that forges headers: discouraged at once.
+bool HeaderSync::check_headers_pow(PeerSync& peer, const std::vector<wire::BlockHeader>& headers) {
+  const auto& params = tree_.params();
+  Hash256 previous{};
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    const Hash256 hash = wire::block_hash(headers[i]);
+    if (!consensus::check_proof_of_work(hash, headers[i].bits, params)) {
+      peers_.misbehaving(peer.info.id, peer::Offence::invalid_pow_headers,
+                         fmt::format("header {} ({} of {}) with invalid proof of work", hash.to_hex(), i + 1, headers.size()));
+      return false;
+    }
+    if (i > 0 && headers[i].prev_block != previous) {
+      peers_.misbehaving(peer.info.id, peer::Offence::non_continuous_headers,
+                         fmt::format("non-continuous headers sequence at {} of {}", i + 1, headers.size()));
+      return false;
+    }
+    previous = hash;
+  }
+  return true;
+}
+
 void HeaderSync::handle_headers(PeerSync& peer, const std::vector<wire::BlockHeader>& headers) {
   peer.awaiting = false;
+  if (!check_headers_pow(peer, headers)) return;
   const bool full = headers.size() >= wire::kMaxHeadersResults;
   if (peer.presync) {
     feed_presync(peer, headers, full);
@@ -156,17 +180,23 @@ void HeaderSync::handle_headers(PeerSync& peer, const std::vector<wire::BlockHea
   }
   const HeaderEntry* parent = tree_.find(headers.front().prev_block);
   if (!parent) {
-    // Probably an announcement whose parents we lack: ask for the way there. A stream of these
-    // without a connecting one between is a broken peer or noise meant to cost us work.
-    if (++peer.unconnecting % kMaxUnconnecting == 0)
-      peers_.misbehaving(peer.info.id, peer::Offence::unconnecting_headers,
-                         fmt::format("{} headers messages in a row not connecting to our tree", peer.unconnecting));
+    // Probably an announcement whose parents we lack: ask for the way there. Core no longer
+    // counts these (since v28); each one costs the sender a valid proof of work.
+    ++peer.unconnecting;
+    peers_.misbehaving(peer.info.id, peer::Offence::unconnecting_headers,
+                       fmt::format("{} headers messages in a row not connecting to our tree", peer.unconnecting));
     request_headers(peer, tree_.locator());
     return;
   }
   peer.unconnecting = 0;
   if (!parent->valid()) {
-    peers_.misbehaving(peer.info.id, peer::Offence::invalid_header, "headers descending from an invalid header");
+    // Core: a header already known invalid is BLOCK_CACHED_INVALID (outbound peers only); a new
+    // one on an invalid parent is BLOCK_INVALID_PREV.
+    const HeaderEntry* known = tree_.find(wire::block_hash(headers.front()));
+    if (known && !known->valid())
+      peers_.misbehaving(peer.info.id, peer::Offence::cached_invalid, "headers we already know are invalid");
+    else
+      peers_.misbehaving(peer.info.id, peer::Offence::invalid_prev, "headers descending from an invalid header");
     return;
   }
 
@@ -209,9 +239,9 @@ void HeaderSync::feed_presync(PeerSync& peer, const std::vector<wire::BlockHeade
   case HeadersPresync::Phase::failed:
     log_.info(kLog, "peer {}'s headers presync ended at height {}: {}", peer.info.id,
               peer.presync->presync_height(), step.failure);
-    peers_.misbehaving(peer.info.id,
-                       step.peer_at_fault ? peer::Offence::invalid_header : peer::Offence::low_work_headers,
-                       step.failure);
+    // Core's HeadersSyncState aborts a failed presync without punishing (a bad difficulty
+    // transition or a redownload that differs): the peer simply cannot give us the chain.
+    peers_.misbehaving(peer.info.id, peer::Offence::low_work_headers, step.failure);
     peer.presync.reset();
     if (sync_peer_ == peer.info.id && !caught_up_) {
       peer.timed_out = true; // this peer cannot give us the chain: try another
@@ -240,6 +270,8 @@ const HeaderEntry* HeaderSync::store_headers(PeerSync& peer, const std::vector<w
   std::vector<const HeaderEntry*> fresh;
   const HeaderEntry* last = nullptr;
   for (std::size_t i = 0; i < headers.size(); ++i) {
+    const HeaderEntry* known = tree_.find(wire::block_hash(headers[i]));
+    const bool known_invalid = known && !known->valid();
     auto accepted = tree_.accept(headers[i], now);
     if (!accepted) {
       failed = true;
@@ -248,10 +280,19 @@ const HeaderEntry* HeaderSync::store_headers(PeerSync& peer, const std::vector<w
       if (error == consensus::HeaderError::time_too_new) {
         // Our clock may be the wrong one: refuse without blame, as Bitcoin Core does.
         log_.info(kLog, "header at height {} from peer {} is too far in the future", height, peer.info.id);
-      } else if (error == consensus::HeaderError::prev_blk_not_found) {
-        peers_.misbehaving(peer.info.id, peer::Offence::invalid_header, "non-continuous headers sequence");
+      } else if (error == consensus::HeaderError::too_little_chainwork ||
+                 error == consensus::HeaderError::missing_context) {
+        // Low work is ignored, as in Core; a missing context is our tree's gap, not the peer's fault.
+        log_.debug(kLog, "header at height {} from peer {}: {}", height, peer.info.id, consensus::to_string(error));
       } else {
-        peers_.misbehaving(peer.info.id, peer::Offence::invalid_header,
+        // Core's MaybePunishNodeForBlock: duplicate-invalid is BLOCK_CACHED_INVALID (outbound
+        // only), prev-blk-not-found BLOCK_MISSING_PREV, bad-prevblk BLOCK_INVALID_PREV, the rest
+        // (high-hash, bad-diffbits, time-too-old, checkpoints, ...) BLOCK_INVALID_HEADER.
+        const peer::Offence offence = known_invalid ? peer::Offence::cached_invalid
+                                      : error == consensus::HeaderError::prev_blk_not_found ? peer::Offence::block_missing_prev
+                                      : error == consensus::HeaderError::bad_prevblk ? peer::Offence::invalid_prev
+                                                                                     : peer::Offence::invalid_header;
+        peers_.misbehaving(peer.info.id, offence,
                            fmt::format("invalid header at height {}: {}", height, consensus::to_string(error)));
       }
       break;

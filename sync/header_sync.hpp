@@ -75,6 +75,7 @@ private:
   };
 
   void handle_headers(PeerSync& peer, const std::vector<wire::BlockHeader>& headers);
+  bool check_headers_pow(PeerSync& peer, const std::vector<wire::BlockHeader>& headers);
   void handle_inv(PeerSync& peer, const wire::InvMessage& inv);
   void serve_headers(PeerSync& peer, const wire::GetHeadersMessage& request);
   void feed_presync(PeerSync& peer, const std::vector<wire::BlockHeader>& headers, bool full);

@@ -17,7 +17,7 @@ std::vector<OptionSpec> peer_options() {
       {"maxconnections", ArgKind::value, "N", "most connections in all (default 125)"},
       {"maxuploadrate", ArgKind::value, "KB/s", "limit upload bandwidth (default unlimited)"},
       {"maxdownloadrate", ArgKind::value, "KB/s", "limit download bandwidth (default unlimited)"},
-      {"bantime", ArgKind::value, "SECONDS", "how long a misbehaving peer stays banned (default 86400)"},
+      {"bantime", ArgKind::value, "SECONDS", "setban's default ban duration (default 86400); misbehaving peers are discouraged, not banned"},
       {"whitelist", ArgKind::list, "ADDR[/BITS]", "never ban peers from this address or subnet"},
       {"upnp", ArgKind::flag, "", "map the listening port with UPnP"},
       {"natpmp", ArgKind::flag, "", "map the listening port with NAT-PMP"},

@@ -134,7 +134,6 @@ RpcResult getpeerinfo(const SyncNode& node) {
     }
     o.set("synced_headers", static_cast<std::int64_t>(known ? known->height : -1));
     o.set("synced_blocks", static_cast<std::int64_t>(common));
-    o.set("misbehavior_score", static_cast<std::int64_t>(p.score));
     o.set("permissions", json::Value::array());
     o.set("transport_protocol_type", "v1");
     o.set("session_id", "");
@@ -224,7 +223,7 @@ RpcResult setban(SyncNode& node, const Args& args) {
   }
   if (*command != "add") return std::unexpected(RpcError{rpc_code::misc_error, "command must be add or remove"});
   const std::int64_t now = util::unix_time();
-  std::int64_t duration = 24 * 60 * 60;
+  std::int64_t duration = node.peers.config().ban_time; // --bantime, Core's -bantime
   if (const json::Value* t = arg(args, 2); t && t->as_int64() && *t->as_int64() > 0) duration = *t->as_int64();
   if (const json::Value* absolute = arg(args, 3); absolute && absolute->as_bool() == true) duration -= now;
   if (duration <= 0) return std::unexpected(invalid_parameter("Error: Absolute timestamp is in the past"));
@@ -235,6 +234,12 @@ RpcResult setban(SyncNode& node, const Args& args) {
     if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
     if (auto a = peer::parse_ip(host); a && subnet->contains(*a)) node.peers.disconnect(p.id, "banned by setban");
   }
+  return json::Value();
+}
+
+// Core's clearbanned: the operator's bans only; discouraged addresses stay discouraged.
+RpcResult clearbanned(SyncNode& node) {
+  node.peers.bans().clear();
   return json::Value();
 }
 
@@ -281,6 +286,7 @@ void add_sync_methods(RpcDispatcher& rpc, SyncNode& node) {
   add("setban", {"subnet", "command", "bantime", "absolute"}, "setban \"subnet\" \"command\" ( bantime absolute )\n\n"
       "Attempts to add or remove an IP/Subnet from the banned list.", [&node](const Args& a) { return setban(node, a); });
   add("listbanned", {}, "listbanned\n\nList all manually banned IPs/Subnets.", [&node](const Args&) { return listbanned(node); });
+  add("clearbanned", {}, "clearbanned\n\nClear all banned IPs.", [&node](const Args&) { return clearbanned(node); });
   add("getsyncprofile", {}, "getsyncprofile\n\nPeregrine's bottleneck report so far: where the sync's time went (doc/sync.md).",
       [&node](const Args&) -> RpcResult { return sync::profile_json(profile_totals(node)); });
 }

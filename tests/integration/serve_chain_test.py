@@ -52,7 +52,7 @@ def wait_rpc(port, proc, stderr_path, timeout=30):
 
 def punishing_lines(path):
     with open(path, errors="replace") as f:
-        return [line.strip() for line in f if any(w in line for w in ("misbehaved", "[ban]", "banned", "invalid_block"))]
+        return [line.strip() for line in f if any(w in line for w in ("misbehaving", "discouraged", "[ban]", "banned", "invalid_block"))]
 
 
 def main():

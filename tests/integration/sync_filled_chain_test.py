@@ -26,7 +26,7 @@ c. Twice, with --dbcache=4 (the kill loses all that was not flushed) and with --
    identical to (a)'s in every field but disk_size (height, bestblock, txouts, total_amount,
    hash_serialized_3, muhash, transactions, bogosize).
 
-In (a), (b) and the resumed syncs no log line may punish an honest bcoin peer (`misbehaved`,
+In (a), (b) and the resumed syncs no log line may punish an honest bcoin peer (`misbehaving`, `discouraged`,
 `banned`, `invalid_block`).
 
 Every bcoin node is stopped at the end whatever happens (and nodes left by an earlier run that was
@@ -263,7 +263,7 @@ def kill_and_resume(peregrine, work, label, cache, peers, prpc, kill_at, height,
 def check_no_punishment(name, stderr_path):
     """Honest bcoin peers: no log line may punish or ban one, or call a block invalid."""
     with open(stderr_path, errors="replace") as f:
-        bad = [line.strip() for line in f if any(w in line for w in ("misbehaved", "[ban]", "banned", "invalid_block"))]
+        bad = [line.strip() for line in f if any(w in line for w in ("misbehaving", "discouraged", "[ban]", "banned", "invalid_block"))]
     check(f"{name}: log lines punishing an honest peer", bad, [])
 
 

@@ -49,6 +49,25 @@ TEST_CASE("outbound slots come from the address book, never two in one network g
   CHECK(count_calls(book, "good") == 1);
 }
 
+TEST_CASE("outbound connections never go to a discouraged address") {
+  TestNode good;
+  // The book offers the discouraged address first; both are in one group, so only one can be used.
+  FakeAddressBook book({});
+  auto config = test_config();
+  config.listen = false;
+  config.outbound_full = 1;
+  config.outbound_block_relay = 0;
+  TestNode node(config, &book, nullptr, {});
+  node.call([](peer::PeerManager& m) { m.discouraged().add(*peer::parse_ip("127.0.0.40")); return 0; });
+  book.set_entries({entry("127.0.0.40", 1), entry("127.0.0.1", good.port())});
+  REQUIRE(node.wait_for_ready_peers(1));
+  auto calls = book.calls();
+  CHECK(std::count(calls.begin(), calls.end(), std::string("attempt 1")) == 0);
+  auto peers = node.snapshot();
+  REQUIRE(peers.size() == 1);
+  CHECK(peers[0].address == fmt::format("127.0.0.1:{}", good.port()));
+}
+
 TEST_CASE("addr gossip: stored in the book, fresh news relayed, getaddr answered once per connection") {
   addrbook::AddrBookOptions options;
   options.seed = 7; // deterministic choices; in memory (no file)

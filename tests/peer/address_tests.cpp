@@ -61,7 +61,7 @@ TEST_CASE("ban list: bans expire, persist across restarts, and a corrupt file is
 
   {
     BanList bans(file, log, 1000);
-    bans.ban(*Subnet::parse("1.2.3.4"), 1000, 3600, "message-flood");
+    bans.ban(*Subnet::parse("1.2.3.4"), 1000, 3600, "setban RPC");
     bans.ban(*Subnet::parse("10.0.0.0/8"), 1000, 60, "manual");
     CHECK(bans.is_banned(*parse_ip("1.2.3.4"), 1001));
     CHECK(bans.is_banned(*parse_ip("10.9.9.9"), 1059));
@@ -73,7 +73,7 @@ TEST_CASE("ban list: bans expire, persist across restarts, and a corrupt file is
     CHECK(restarted.is_banned(*parse_ip("1.2.3.4"), 1100));
     auto active = restarted.active(1100);
     REQUIRE(active.size() == 1);
-    CHECK(active[0].reason == "message-flood");
+    CHECK(active[0].reason == "setban RPC");
     CHECK(active[0].until == 4600);
     CHECK(restarted.unban(*Subnet::parse("1.2.3.4")));
     CHECK_FALSE(restarted.unban(*Subnet::parse("1.2.3.4")));

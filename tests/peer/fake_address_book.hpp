@@ -35,6 +35,13 @@ public:
   }
   std::size_t size() const override { return entries_.size(); }
 
+  // For tests that must set up the node before it may pick an address.
+  void set_entries(std::vector<addrbook::Entry> entries) {
+    std::lock_guard lock(mutex_);
+    entries_ = std::move(entries);
+    next_ = 0;
+  }
+
   std::vector<std::string> calls() const {
     std::lock_guard lock(mutex_);
     return calls_;

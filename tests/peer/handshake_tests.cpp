@@ -128,9 +128,12 @@ TEST_CASE("violations: messages before version, a second version, feature messag
   REQUIRE(h.on_message(wire::VerackMessage{}, 0).completed);
   CHECK(h.on_message(wire::VerackMessage{}, 0).send.empty()); // redundant verack: ignored
   auto late = h.on_message(wire::WtxidRelayMessage{}, 0);
-  CHECK(late.offence == Offence::handshake_violation);
+  CHECK(late.offence == Offence::late_feature_message);
   REQUIRE(late.disconnect.has_value());
   CHECK(*late.disconnect == "wtxidrelay after verack");
+  // Core ignores the early and redundant messages and only disconnects for the late one.
+  CHECK(offence_info(Offence::handshake_violation).outcome == Outcome::ignore);
+  CHECK(offence_info(Offence::late_feature_message).outcome == Outcome::disconnect);
 }
 
 TEST_CASE("a hostile version timestamp saturates the clock offset instead of overflowing") {

@@ -1,5 +1,7 @@
-// In-process misbehaving peers on loopback. Each attacker connects from its own 127.0.0.N so a
-// ban falls on it alone, while a well-behaved peer on 127.0.0.1 must keep being served.
+// In-process misbehaving peers on loopback, each met with Bitcoin Core's outcome (doc/peer.md).
+// Each attacker connects from its own 127.0.0.N; these tests narrow "local" to 127.0.0.1 so the
+// others stand for remote addresses that can be discouraged, while a well-behaved peer on
+// 127.0.0.1 must keep being served.
 #include <doctest/doctest.h>
 
 #include <cstring>
@@ -9,7 +11,9 @@
 
 #include "test_node.hpp"
 #include "util/hex.hpp"
+#include "wire/compact_size.hpp"
 #include "wire/framing.hpp"
+#include "wire/writer.hpp"
 
 using namespace peregrine;
 using namespace peregrine::test;
@@ -19,13 +23,19 @@ namespace {
 
 constexpr wire::Magic kMainMagic = {0xf9, 0xbe, 0xb4, 0xd9};
 
-// The good peer still gets answers.
-void check_still_serving(RawPeer& good, std::uint64_t nonce) {
-  good.send_message(wire::PingMessage{nonce});
-  auto pong = good.expect<wire::PongMessage>();
-  REQUIRE(pong.has_value());
-  CHECK(pong->nonce == nonce);
+// The peer gets the pong for this nonce (after any it was owed before).
+bool answered(RawPeer& peer, std::uint64_t nonce) {
+  peer.send_message(wire::PingMessage{nonce});
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto pong = peer.expect<wire::PongMessage>(10s);
+    if (!pong) return false;
+    if (pong->nonce == nonce) return true;
+  }
+  return false;
 }
+
+void check_still_serving(RawPeer& good, std::uint64_t nonce) { CHECK(answered(good, nonce)); }
 
 Bytes header_with(std::string_view command_bytes, std::uint32_t length, ByteSpan payload) {
   Bytes frame = wire::frame_message(kRegtestMagic, "ping", payload);
@@ -35,55 +45,99 @@ Bytes header_with(std::string_view command_bytes, std::uint32_t length, ByteSpan
   return frame;
 }
 
+// A list message with `count` items of `item_size` zero bytes after `prefix` bytes.
+Bytes list_frame(std::string_view command, std::size_t prefix, std::uint64_t count, std::size_t item_size,
+                 std::size_t suffix = 0) {
+  Bytes payload(prefix, 0);
+  wire::Writer w(payload);
+  wire::write_compact_size(w, count);
+  payload.resize(payload.size() + static_cast<std::size_t>(count) * item_size + suffix, 0);
+  return wire::frame_message(kRegtestMagic, command, payload);
+}
+
+peer::PeerManagerConfig narrow_local(peer::PeerManagerConfig config = test_config()) {
+  config.local_address = [](const wire::NetAddress& a) { return a == *peer::parse_ip("127.0.0.1"); };
+  return config;
+}
+
+bool discouraged(TestNode& node, const char* ip) {
+  return node.call([&](peer::PeerManager& m) { return m.discouraged().contains(*peer::parse_ip(ip)); });
+}
+
 struct Attack {
   const char* name;
   const char* from;
   std::function<void(RawPeer&)> run;
   const char* offence; // as logged
   bool handshake_first;
-  bool banned;
+  bool closed;
+  bool discouraged;
 };
 
 } // namespace
 
-TEST_CASE("each misbehaving peer is scored and disconnected, banned when the score says; others are served") {
-  TestNode node;
+TEST_CASE("each misbehaving peer meets Core's outcome: discouraged, disconnected, or its message dropped") {
+  TestNode node(narrow_local());
   RawPeer good(node.port(), "127.0.0.1");
   REQUIRE(good.handshake(1));
 
   const Attack attacks[] = {
+      // The stream cannot be followed: disconnect, no discouragement.
       {"wrong magic", "127.0.0.2",
        [](RawPeer& p) { p.send_bytes(wire::frame_message(kMainMagic, "version", Bytes(100, 0))); },
-       "wrong-magic", false, true},
+       "wrong-magic", false, true, false},
+      {"length over 4 MB", "127.0.0.4",
+       [](RawPeer& p) { p.send_bytes(header_with("block", 4'000'001, Bytes(8, 0))); },
+       "oversized-message", true, true, false},
+      // Undecodable messages: dropped with a log line, the connection kept.
       {"bad checksum", "127.0.0.3",
        [](RawPeer& p) {
          Bytes frame = wire::encode_message(kRegtestMagic, wire::PingMessage{7});
          frame[20] ^= 0xff;
          p.send_bytes(frame);
        },
-       "bad-checksum", true, false},
-      {"length over 4 MB", "127.0.0.4",
-       [](RawPeer& p) { p.send_bytes(header_with("block", 4'000'001, Bytes(8, 0))); },
-       "oversized-message", true, true},
+       "bad-checksum", true, false, false},
       {"a 2^32 CompactSize", "127.0.0.5",
-       [](RawPeer& p) {
-         Bytes payload = *util::from_hex("ff0000000001000000"); // inv with 2^32 items
-         p.send_bytes(wire::frame_message(kRegtestMagic, "inv", payload));
-       },
-       "malformed-payload", true, true},
+       [](RawPeer& p) { p.send_bytes(list_frame("inv", 0, std::uint64_t{1} << 32, 0)); },
+       "malformed-payload", true, false, false},
       {"garbage command", "127.0.0.6",
-       [](RawPeer& p) { p.send_bytes(header_with("\x01\xfe\x7f", 0, {})); },
-       "malformed-header", true, true},
-      {"flood of 10,000 messages", "127.0.0.7",
+       [](RawPeer& p) { p.send_bytes(header_with("\x01\xfe\x7f", 3, Bytes(3, 0x55))); },
+       "bad-command", true, false, false},
+      // A flood is throttled (reading pauses), never punished; every ping is answered.
+      {"flood of 2,500 pings", "127.0.0.7",
        [](RawPeer& p) {
          Bytes flood;
-         for (int i = 0; i < 10'000; ++i) {
+         for (int i = 0; i < 2'500; ++i) {
            Bytes ping = wire::encode_message(kRegtestMagic, wire::PingMessage{static_cast<std::uint64_t>(i)});
            flood.insert(flood.end(), ping.begin(), ping.end());
          }
          p.send_bytes(flood);
        },
-       "message-flood", true, true},
+       nullptr, true, false, false},
+      // Lists over their limits: discouraged; a long locator only disconnects.
+      {"inv of 50,001", "127.0.0.12", [](RawPeer& p) { p.send_bytes(list_frame("inv", 0, 50'001, 36)); },
+       "oversized-inv", true, true, true},
+      {"getdata of 50,001", "127.0.0.13", [](RawPeer& p) { p.send_bytes(list_frame("getdata", 0, 50'001, 36)); },
+       "oversized-inv", true, true, true},
+      {"headers of 2,001", "127.0.0.14", [](RawPeer& p) { p.send_bytes(list_frame("headers", 0, 2'001, 81)); },
+       "oversized-headers", true, true, true},
+      {"addr of 1,001", "127.0.0.15", [](RawPeer& p) { p.send_bytes(list_frame("addr", 0, 1'001, 30)); },
+       "oversized-addr", true, true, true},
+      {"getheaders locator of 102", "127.0.0.16",
+       [](RawPeer& p) { p.send_bytes(list_frame("getheaders", 4, 102, 32, 32)); }, "oversized-locator", true,
+       true, false},
+      // Handshake oddities are ignored; a feature message after verack disconnects.
+      {"ping before version", "127.0.0.17", [](RawPeer& p) { p.send_message(wire::PingMessage{1}); },
+       "handshake-violation", false, false, false},
+      {"second version", "127.0.0.18",
+       [](RawPeer& p) {
+         wire::VersionMessage v;
+         v.version = 70016;
+         p.send_message(v);
+       },
+       "handshake-violation", true, false, false},
+      {"wtxidrelay after verack", "127.0.0.19", [](RawPeer& p) { p.send_message(wire::WtxidRelayMessage{}); },
+       "late-feature-message", true, true, false},
   };
 
   std::uint64_t nonce = 100;
@@ -92,17 +146,63 @@ TEST_CASE("each misbehaving peer is scored and disconnected, banned when the sco
     RawPeer attacker(node.port(), attack.from);
     if (attack.handshake_first) REQUIRE(attacker.handshake(++nonce));
     attack.run(attacker);
-    CHECK(attacker.wait_closed());
-    CHECK(node.logs().wait_for(fmt::format("misbehaved ({}", attack.offence)));
-    bool banned = node.call([&](peer::PeerManager& m) {
-      return m.bans().is_banned(*peer::parse_ip(attack.from), std::time(nullptr));
-    });
-    CHECK(banned == attack.banned);
-    if (attack.banned) CHECK(node.logs().contains(fmt::format("banned {} for", attack.from)));
+    if (attack.offence) CHECK(node.logs().wait_for(fmt::format("{}:", attack.offence)));
+    if (attack.closed) {
+      CHECK(attacker.wait_closed());
+    } else if (attack.handshake_first) {
+      CHECK(answered(attacker, ++nonce)); // still connected and served
+    } else {
+      REQUIRE(attacker.handshake(++nonce)); // the early message changed nothing
+    }
+    CHECK(discouraged(node, attack.from) == attack.discouraged);
+    if (attack.discouraged) CHECK(node.logs().wait_for(fmt::format("discouraged {}:", attack.from)));
     check_still_serving(good, ++nonce);
   }
-  CHECK(node.wait_for_ready_peers(1)); // only the good one is left
   CHECK_FALSE(node.logs().contains("bug:"));
+  CHECK(node.call([](peer::PeerManager& m) { return m.bans().active(std::time(nullptr)).size(); }) == 0);
+}
+
+TEST_CASE("a local peer sending headers with count 2^32-1: its message dropped, nothing banned or discouraged") {
+  TestNode node; // Core's own rule: all of 127.0.0.0/8 is local
+  RawPeer local(node.port(), "127.0.0.1");
+  REQUIRE(local.handshake(1));
+  local.send_bytes(list_frame("headers", 0, 0xffffffff, 0));
+  CHECK(node.logs().wait_for("malformed-payload:"));
+  CHECK(answered(local, 2));
+  CHECK_FALSE(discouraged(node, "127.0.0.1"));
+  CHECK(node.call([](peer::PeerManager& m) { return m.bans().active(std::time(nullptr)).size(); }) == 0);
+  RawPeer later(node.port(), "127.0.0.1"); // later local connections are welcome
+  CHECK(later.handshake(3));
+}
+
+TEST_CASE("Core's exceptions: local peers are disconnected, not discouraged; manual peers are not punished") {
+  TestNode node; // Core's local rule
+  RawPeer local(node.port(), "127.0.0.1");
+  REQUIRE(local.handshake(1));
+  REQUIRE(node.wait_for_ready_peers(1));
+  peer::PeerId id = node.snapshot().at(0).id;
+  node.call([id](peer::PeerManager& m) { m.misbehaving(id, peer::Offence::invalid_block, "test"); return 0; });
+  CHECK(local.wait_closed());
+  CHECK(node.logs().contains("disconnecting but not discouraging local"));
+  CHECK_FALSE(discouraged(node, "127.0.0.1"));
+  RawPeer again(node.port(), "127.0.0.1");
+  CHECK(again.handshake(2));
+
+  TestNode target;
+  auto config = narrow_local();
+  config.listen = false;
+  config.connect = {fmt::format("127.0.0.1:{}", target.port())};
+  TestNode manual(config);
+  REQUIRE(manual.wait_for_ready_peers(1));
+  auto peer = manual.snapshot().at(0);
+  REQUIRE(peer.type == peer::ConnectionType::manual);
+  manual.call([&](peer::PeerManager& m) { m.misbehaving(peer.id, peer::Offence::invalid_pow_headers, "test"); return 0; });
+  CHECK(manual.logs().contains("not punishing manually connected"));
+  auto after = manual.snapshot();
+  REQUIRE(after.size() == 1);
+  CHECK(after[0].id == peer.id);
+  CHECK(after[0].state == peer::PeerState::active);
+  CHECK_FALSE(discouraged(manual, "127.0.0.1"));
 }
 
 TEST_CASE("blocks do not count toward the message flood limit") {
@@ -123,11 +223,11 @@ TEST_CASE("blocks do not count toward the message flood limit") {
   peer.send_bytes(blocks);
   check_still_serving(peer, 8);
   CHECK(eventually([&] { return node.handler().commands().size() >= 5'000; }));
-  CHECK_FALSE(node.logs().contains("misbehaved"));
+  CHECK_FALSE(node.logs().contains("misbehaving"));
 }
 
 TEST_CASE("a slow-loris peer that dribbles a message is cut off") {
-  TestNode node; // frame timeout 1.5 s in tests
+  TestNode node(narrow_local()); // frame timeout 1.5 s in tests
   RawPeer good(node.port(), "127.0.0.1");
   REQUIRE(good.handshake(1));
   RawPeer slow(node.port(), "127.0.0.8");
@@ -139,7 +239,8 @@ TEST_CASE("a slow-loris peer that dribbles a message is cut off") {
     closed = slow.wait_closed(300ms);
   }
   CHECK(closed);
-  CHECK(node.logs().contains("misbehaved (slow-message"));
+  CHECK(node.logs().contains("slow-message:"));
+  CHECK_FALSE(discouraged(node, "127.0.0.8")); // disconnected only
   check_still_serving(good, 3);
 }
 
@@ -166,32 +267,44 @@ TEST_CASE("a connection to ourselves is recognised and dropped, without a ban") 
   CHECK_FALSE(banned);
 }
 
-TEST_CASE("a ban survives a restart; whitelisted peers are never banned") {
+TEST_CASE("an operator's ban survives a restart, discouragement does not; whitelisted peers are never punished") {
   auto dir = std::filesystem::temp_directory_path() / "peregrine_peer_ban_test";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  auto config = test_config();
+  auto config = narrow_local();
   config.datadir = dir;
   config.whitelist = {*peer::Subnet::parse("127.0.0.11")};
   {
     TestNode node(config);
-    RawPeer attacker(node.port(), "127.0.0.10");
-    attacker.send_bytes(wire::frame_message(kMainMagic, "version", Bytes(100, 0)));
-    CHECK(attacker.wait_closed());
-    CHECK(node.logs().wait_for("banned 127.0.0.10 for"));
+    node.call([](peer::PeerManager& m) {
+      m.bans().ban(peer::Subnet::single(*peer::parse_ip("127.0.0.10")), std::time(nullptr), 3600, "setban RPC");
+      return 0;
+    });
+    RawPeer banned(node.port(), "127.0.0.10");
+    CHECK(banned.wait_closed());
+    CHECK(node.logs().wait_for("refused inbound 127.0.0.10"));
 
     RawPeer friendly(node.port(), "127.0.0.11");
-    friendly.send_bytes(wire::frame_message(kMainMagic, "version", Bytes(100, 0)));
-    CHECK(friendly.wait_closed()); // the stream is broken either way
-    CHECK(node.logs().wait_for("misbehaved (wrong-magic"));
-    CHECK_FALSE(node.logs().contains("banned 127.0.0.11"));
+    REQUIRE(friendly.handshake(5));
+    friendly.send_bytes(list_frame("headers", 0, 2'001, 81));
+    CHECK(node.logs().wait_for("not punishing whitelisted"));
+    CHECK(answered(friendly, 6));
+    CHECK_FALSE(discouraged(node, "127.0.0.11"));
+
+    RawPeer hostile(node.port(), "127.0.0.12");
+    REQUIRE(hostile.handshake(7));
+    hostile.send_bytes(list_frame("headers", 0, 2'001, 81));
+    CHECK(hostile.wait_closed());
+    CHECK(discouraged(node, "127.0.0.12"));
+    // Nothing misbehaving ever reaches the ban list.
+    CHECK(node.call([](peer::PeerManager& m) { return m.bans().active(std::time(nullptr)).size(); }) == 1);
   }
   config.listen_port = 0; // a fresh port; the ban list file is what carries over
   TestNode restarted(config);
   RawPeer again(restarted.port(), "127.0.0.10");
   CHECK(again.wait_closed());
   CHECK(restarted.logs().wait_for("refused inbound 127.0.0.10"));
-  RawPeer friendly_again(restarted.port(), "127.0.0.11");
-  CHECK(friendly_again.handshake(5));
+  RawPeer forgiven(restarted.port(), "127.0.0.12"); // Core's filter is in memory only
+  CHECK(forgiven.handshake(8));
   std::filesystem::remove_all(dir);
 }

@@ -171,32 +171,57 @@ TEST_CASE("block download can mark a peer degraded and recovered") {
   CHECK(node.snapshot().at(0).state == peer::PeerState::active);
 }
 
-TEST_CASE("a full node evicts an unprotected inbound peer, the worst-scored first") {
+TEST_CASE("a full node evicts an unprotected inbound peer, a discouraged one first") {
   auto config = test_config();
   config.outbound_full = 0;
   config.outbound_block_relay = 0;
   config.max_connections = 11; // one slot is kept for a feeler: 10 inbound
   TestNode node(config);
+  node.call([](peer::PeerManager& m) { m.discouraged().add(*peer::parse_ip("127.0.0.30")); return 0; });
   std::vector<std::unique_ptr<RawPeer>> raws;
   for (int i = 0; i < 10; ++i) {
-    raws.push_back(std::make_unique<RawPeer>(node.port()));
+    // The ninth comes from the discouraged address: let in while slots are free, marked to go first.
+    raws.push_back(std::make_unique<RawPeer>(node.port(), i == 8 ? "127.0.0.30" : "127.0.0.1"));
     REQUIRE(raws.back()->handshake(100 + i));
   }
   REQUIRE(node.wait_for_ready_peers(10));
-  // Score one young peer (the ninth): it must be the one to go.
   auto peers = node.snapshot();
   std::sort(peers.begin(), peers.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
   peer::PeerId marked = peers[8].id;
-  node.call([marked](peer::PeerManager& m) {
-    m.misbehaving(marked, peer::Offence::unconnecting_headers, "test");
-    return 0;
-  });
+  REQUIRE(peers[8].address.starts_with("127.0.0.30:"));
 
+  // Without the mark the youngest of the crowded group (the tenth) would go.
   RawPeer newcomer(node.port());
   REQUIRE(newcomer.handshake(999));
   CHECK(raws[8]->wait_closed());
   CHECK(node.logs().wait_for("disconnecting peer " + std::to_string(marked)));
   CHECK(node.wait_for_ready_peers(10));
+}
+
+TEST_CASE("a discouraged address gets an inbound slot only while more than one is free") {
+  auto config = test_config();
+  config.outbound_full = 0;
+  config.outbound_block_relay = 0;
+  config.max_connections = 4; // 3 inbound slots
+  TestNode node(config);
+  node.call([](peer::PeerManager& m) { m.discouraged().add(*peer::parse_ip("127.0.0.31")); return 0; });
+  RawPeer first(node.port(), "127.0.0.1");
+  REQUIRE(first.handshake(1));
+  REQUIRE(node.wait_for_ready_peers(1));
+  {
+    RawPeer discouraged(node.port(), "127.0.0.31"); // 1 + 1 < 3: accepted
+    CHECK(discouraged.handshake(2));
+    REQUIRE(node.wait_for_ready_peers(2));
+  }
+  REQUIRE(node.wait_for_peer_count(1));
+  RawPeer second(node.port(), "127.0.0.1");
+  REQUIRE(second.handshake(3));
+  REQUIRE(node.wait_for_ready_peers(2));
+  RawPeer refused(node.port(), "127.0.0.31"); // 2 + 1 >= 3: refused, though a slot is free
+  CHECK(refused.wait_closed());
+  CHECK(node.logs().wait_for("refused inbound 127.0.0.31"));
+  RawPeer welcome(node.port(), "127.0.0.32"); // anyone else takes that slot
+  CHECK(welcome.handshake(4));
 }
 
 TEST_CASE("a peer that stops reading is degraded, then dropped when its send queue passes the limit") {

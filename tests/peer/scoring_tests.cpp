@@ -11,29 +11,40 @@ using namespace peregrine;
 using namespace peregrine::peer;
 using namespace std::chrono_literals;
 
-TEST_CASE("offences: a ban takes 100 points; framing errors disconnect at once") {
-  PeerScore score;
-  CHECK(score.add(Offence::handshake_violation) == 20);
-  CHECK_FALSE(score.reached_ban_threshold());
-  for (int i = 0; i < 4; ++i) score.add(Offence::handshake_violation);
-  CHECK(score.total() == 100);
-  CHECK(score.reached_ban_threshold());
-
-  for (Offence o : {Offence::wrong_magic, Offence::oversized_message, Offence::malformed_header,
-                    Offence::malformed_payload, Offence::message_flood, Offence::invalid_block}) {
-    CHECK(offence_info(o).disconnect);
-    CHECK(offence_info(o).points >= kBanThreshold);
+TEST_CASE("offences: each has Bitcoin Core's outcome, no scores") {
+  using enum Offence;
+  auto outcome = [](Offence o) { return offence_info(o).outcome; };
+  // Proven malice: discouraged and disconnected at the first offence.
+  for (Offence o : {invalid_pow_headers, non_continuous_headers, oversized_headers, oversized_inv, oversized_addr,
+                    invalid_header, invalid_prev, block_missing_prev, invalid_block}) {
+    CAPTURE(offence_info(o).name);
+    CHECK(outcome(o) == Outcome::discourage);
   }
-  // A checksum error may be a bit flip: the connection ends but one does not ban.
-  CHECK(offence_info(Offence::bad_checksum).disconnect);
-  CHECK(offence_info(Offence::bad_checksum).points < kBanThreshold);
-  CHECK_FALSE(offence_info(Offence::unconnecting_headers).disconnect);
+  CHECK(outcome(cached_invalid) == Outcome::discourage_outbound);
+  // A stream that cannot be followed, or a peer we cannot use: disconnected, not discouraged.
+  for (Offence o : {wrong_magic, oversized_message, oversized_locator, late_feature_message, slow_message}) {
+    CAPTURE(offence_info(o).name);
+    CHECK(outcome(o) == Outcome::disconnect);
+  }
+  // Undecodable messages are dropped; the connection stays.
+  for (Offence o : {bad_checksum, bad_command, malformed_payload}) {
+    CAPTURE(offence_info(o).name);
+    CHECK(outcome(o) == Outcome::drop_message);
+  }
+  for (Offence o : {unknown_command, handshake_violation, unconnecting_headers, low_work_headers}) {
+    CAPTURE(offence_info(o).name);
+    CHECK(outcome(o) == Outcome::ignore);
+  }
 
   std::set<std::string_view> names;
-  for (int i = 0; i <= static_cast<int>(Offence::oversized_list); ++i) {
-    names.insert(offence_info(static_cast<Offence>(i)).name);
-  }
-  CHECK(names.size() == static_cast<std::size_t>(Offence::oversized_list) + 1); // distinct names
+  for (std::size_t i = 0; i < kOffenceCount; ++i) names.insert(offence_info(static_cast<Offence>(i)).name);
+  CHECK(names.size() == kOffenceCount); // distinct names
+  // The names the old scoring wrote into banlist.json are recognised; an operator's reason is not.
+  CHECK(is_offence_name("malformed-payload"));
+  CHECK(is_offence_name("message-flood"));
+  CHECK(is_offence_name("oversized-list"));
+  CHECK_FALSE(is_offence_name("setban RPC"));
+  CHECK_FALSE(is_offence_name(""));
 }
 
 TEST_CASE("token bucket: starts full, refills at its rate, caps at its burst, can go into debt") {

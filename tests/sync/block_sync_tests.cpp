@@ -212,8 +212,12 @@ struct Net {
   bool close_disconnected() {
     std::set<peer::PeerId> doomed;
     for (const auto& [id, reason] : peers.disconnects) doomed.insert(id);
-    for (const auto& o : peers.offences)
-      if (peer::offence_info(o.offence).disconnect) doomed.insert(o.peer);
+    // The peers here are outbound and neither manual nor local, so every offence that is not
+    // dropped or ignored ends the connection.
+    for (const auto& o : peers.offences) {
+      const peer::Outcome outcome = peer::offence_info(o.offence).outcome;
+      if (outcome != peer::Outcome::ignore && outcome != peer::Outcome::drop_message) doomed.insert(o.peer);
+    }
     bool any = false;
     for (peer::PeerId id : doomed) {
       if (!closed.insert(id).second) continue;
@@ -369,6 +373,22 @@ TEST_CASE("block sync: after initial sync, new blocks are followed from headers 
   CHECK(net.tip() == served.tip());
   CHECK(net.chain->invalid_blocks().empty());
   CHECK(net.peers.offences.empty());
+}
+
+TEST_CASE("block sync: an unrequested block that does not connect is BLOCK_MISSING_PREV; one that does is just not taken") {
+  ServedChain served = honest_chain(50);
+  Net net;
+  net.connect(1, served);
+  REQUIRE(net.run());
+  served.grow(2);
+  // Its parent (height 51) is unknown: Core discourages the sender.
+  net.sync->on_peer_message(1, wire::BlockMessage{served.blocks[51]});
+  CHECK(net.peers.count(1, peer::Offence::block_missing_prev) == 1);
+  CHECK(peer::offence_info(peer::Offence::block_missing_prev).outcome == peer::Outcome::discourage);
+  // Its parent is our tip: not requested, so not stored, and no punishment.
+  net.sync->on_peer_message(1, wire::BlockMessage{served.blocks[50]});
+  CHECK(net.peers.offences.size() == 1);
+  CHECK(net.chain->tip().height == 50);
 }
 
 TEST_CASE("block sync: nothing is requested beyond the window above the validated tip") {

@@ -242,52 +242,91 @@ TEST_CASE("header sync: after sync, announcements by headers and by inv are foll
   CHECK(f.peers.offences.empty());
 }
 
-TEST_CASE("header sync: unconnecting headers trigger getheaders and count against the peer") {
+TEST_CASE("header sync: unconnecting headers trigger getheaders and are never punished (Core since v28)") {
   Fixture f;
   f.start();
   auto chain = mine_chain(f.params, 40);
   f.ready(1);
   f.serve(1, std::vector(chain.begin(), chain.begin() + 20));
   auto asked = f.peers.getheaders(1).size();
-  for (int i = 0; i < 9; ++i) f.headers(1, {chain[30 + i]});
-  CHECK(f.peers.getheaders(1).size() == asked + 9);
-  CHECK(f.peers.offences.empty());
-  f.headers(1, {chain[39]});
-  CHECK(f.peers.count(peer::Offence::unconnecting_headers) == 1);
-  // Connecting headers reset the count.
-  f.headers(1, std::vector(chain.begin() + 20, chain.begin() + 25));
-  for (int i = 0; i < 9; ++i) f.headers(1, {chain[39]});
-  CHECK(f.peers.count(peer::Offence::unconnecting_headers) == 1);
+  for (int i = 0; i < 20; ++i) f.headers(1, {chain[30 + i % 10]});
+  CHECK(f.peers.getheaders(1).size() == asked + 20);
+  // Reported for the log only: their outcome is to be ignored.
+  CHECK(f.peers.count(peer::Offence::unconnecting_headers) == 20);
+  CHECK(f.peers.offences.size() == 20);
+  CHECK(peer::offence_info(peer::Offence::unconnecting_headers).outcome == peer::Outcome::ignore);
 }
 
-TEST_CASE("header sync: invalid and non-continuous headers are scored as invalid, valid ones before them kept") {
+TEST_CASE("header sync: proof of work and continuity of every header are checked before anything else") {
   Fixture f;
   f.start();
   auto chain = mine_chain(f.params, 100);
   f.ready(1);
-  SUBCASE("tampered timestamp") {
-    auto bad = chain;
-    bad[60] = mine_header(f.params, bad[60].prev_block, chain[40].time, 1);
-    f.headers(1, std::vector(bad.begin(), bad.begin() + 61));
-    CHECK(f.tree->best_height() == 60);
-    REQUIRE(f.peers.count(peer::Offence::invalid_header) == 1);
-    CHECK(f.peers.details.back() == "invalid header at height 61: time-too-old");
+  const auto asked = f.peers.getheaders(1).size();
+  SUBCASE("an attacker's header: random prev, random merkle root, bits 0x1d00ffff") {
+    wire::BlockHeader forged;
+    forged.version = 4;
+    forged.prev_block = *Hash256::from_hex("5e3a8c1f00000000000000000000000000000000000000000000000000000042");
+    forged.merkle_root = *Hash256::from_hex("00000000000000000000000000000000000000000000000000000000deadbeef");
+    forged.time = static_cast<std::uint32_t>(kNow);
+    forged.bits = 0x1d00ffff;
+    f.headers(1, {forged});
+    REQUIRE(f.peers.count(peer::Offence::invalid_pow_headers) == 1);
+    CHECK(f.peers.offences.size() == 1);           // not also "unconnecting": the PoW check came first
+    CHECK(f.peers.getheaders(1).size() == asked);  // and no getheaders for its unknown parent
+    CHECK(peer::offence_info(peer::Offence::invalid_pow_headers).outcome == peer::Outcome::discourage);
+  }
+  SUBCASE("a bad one last: nothing of the message is stored") {
+    auto msg = std::vector(chain.begin(), chain.begin() + 50);
+    msg.back().bits = 0x1d00ffff; // its hash met regtest's easy target, not this one
+    f.headers(1, msg);
+    CHECK(f.tree->best_height() == 0);
+    CHECK(f.peers.count(peer::Offence::invalid_pow_headers) == 1);
+  }
+  SUBCASE("bits above the network's proof-of-work limit") {
+    auto msg = std::vector(chain.begin(), chain.begin() + 5);
+    msg[2].bits = 0x2100ffff; // any hash meets it, but regtest's limit is 0x207fffff
+    f.headers(1, msg);
+    CHECK(f.tree->best_height() == 0);
+    CHECK(f.peers.count(peer::Offence::invalid_pow_headers) == 1);
   }
   SUBCASE("a gap") {
     auto gap = std::vector(chain.begin(), chain.begin() + 50);
     gap.erase(gap.begin() + 20);
     f.headers(1, gap);
-    CHECK(f.tree->best_height() == 20);
-    REQUIRE(f.peers.count(peer::Offence::invalid_header) == 1);
-    CHECK(f.peers.details.back() == "non-continuous headers sequence");
+    CHECK(f.tree->best_height() == 0);
+    REQUIRE(f.peers.count(peer::Offence::non_continuous_headers) == 1);
+    CHECK(f.peers.details.back() == "non-continuous headers sequence at 21 of 49");
   }
-  SUBCASE("from the future: refused, not scored") {
+}
+
+TEST_CASE("header sync: invalid headers are punished by Core's validation result, valid ones before them kept") {
+  Fixture f;
+  f.start();
+  auto chain = mine_chain(f.params, 100);
+  f.ready(1);
+  auto bad = chain;
+  bad[60] = mine_header(f.params, bad[60].prev_block, chain[40].time, 1);
+  f.headers(1, std::vector(bad.begin(), bad.begin() + 61));
+  CHECK(f.tree->best_height() == 60);
+  REQUIRE(f.peers.count(peer::Offence::invalid_header) == 1); // BLOCK_INVALID_HEADER
+  CHECK(f.peers.details.back() == "invalid header at height 61: time-too-old");
+  SUBCASE("the same invalid header again: BLOCK_CACHED_INVALID (outbound peers only)") {
+    f.headers(1, {bad[60]});
+    CHECK(f.peers.count(peer::Offence::cached_invalid) == 1);
+    CHECK(peer::offence_info(peer::Offence::cached_invalid).outcome == peer::Outcome::discourage_outbound);
+  }
+  SUBCASE("a new header on the invalid one: BLOCK_INVALID_PREV") {
+    auto child = mine_header(f.params, wire::block_hash(bad[60]), chain[60].time + 1, 2);
+    f.headers(1, {child});
+    CHECK(f.peers.count(peer::Offence::invalid_prev) == 1);
+  }
+  SUBCASE("from the future: refused, not punished") {
     auto future = mine_header(f.params, wire::block_hash(chain[9]), kNow + 3 * 3600, 2);
     auto msg = std::vector(chain.begin(), chain.begin() + 10);
     msg.push_back(future);
     f.headers(1, msg);
-    CHECK(f.tree->best_height() == 10);
-    CHECK(f.peers.offences.empty());
+    CHECK(f.peers.offences.size() == 1); // only the one above
   }
 }
 
