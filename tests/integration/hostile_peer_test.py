@@ -14,7 +14,9 @@ Outcomes: "disconnect" (the node closes the socket within 5 s), "stays" (not clo
 ping is answered within 5 s), "discouraged" added when 127.0.0.1 lands in listbanned or a new inbound
 connection cannot complete its handshake (Core never discourages local addresses). Bans are removed
 after each case (setban remove) so one case's outcome does not decide the next's. The two stalling
-handshakes are opened first and checked last (Core's 60 s handshake timeout, Peregrine's too).
+handshakes are opened first and checked after the rest (Core's 60 s handshake timeout, Peregrine's
+too). Last, the node is restarted with --whitelist=127.0.0.1 (Core's noban): misbehaviour must leave
+the connection up, a wrong magic still ends it ("inbnd-wl" rows).
 
 Each case prints: case, direction, Core's outcome, ours, PASS/FAIL, heap growth. Exit 1 if any differ.
 
@@ -329,7 +331,7 @@ class Runner:
         p.close()
         if fn in (c_mutated_block, c_invalid_block):
             self.node.extend_tip()
-        if direction == "inbound" and self.discouraged():
+        if direction != "outbound" and self.discouraged():
             ours += "+discouraged"
         elif direction == "outbound":
             self.node.clear_bans()
@@ -340,15 +342,15 @@ class Runner:
                 note += f"\n      log: {ln[:200]}"
         self.record(case, direction, core, ours, ok, note, growth)
 
-    def inbound(self, case, fn, core, handshake=True):
+    def inbound(self, case, fn, core, handshake=True, direction="inbound"):
         heap0, log0 = self.node.heap(), self.node.log_size()
         p = HostilePeer.connect(self.node.p2p_port, case)
         if handshake and not p.handshake(5):
-            self.record(case, "inbound", core, "no-handshake", False, "the node did not complete the handshake", 0)
+            self.record(case, direction, core, "no-handshake", False, "the node did not complete the handshake", 0)
             p.close()
             self.node.clear_bans()
             return
-        self.finish(case, "inbound", core, p, fn, heap0, log0)
+        self.finish(case, direction, core, p, fn, heap0, log0)
 
     def outbound(self, case, fn, core):
         heap0, log0 = self.node.heap(), self.node.log_size()
@@ -426,8 +428,8 @@ def main():
     bcoin.check("import: height", json.loads(out.stdout)["height"], height)
 
     listener = Listener(out_port)
-    proc, rpc = start_sync(peregrine, datadir, rpc_port, log,
-                           ["--listen", "--bind=127.0.0.1", f"--port={p2p_port}", f"--connect=127.0.0.1:{out_port}"])
+    args = ["--listen", "--bind=127.0.0.1", f"--port={p2p_port}", f"--connect=127.0.0.1:{out_port}"]
+    proc, rpc = start_sync(peregrine, datadir, rpc_port, log, args)
     failed = True
     try:
         rpc("logging", ["peer", "ban", "headers", "blocksync"])  # what the node did with each offence
@@ -451,6 +453,18 @@ def main():
         print(f"heap in use at the end: {node.heap() / MiB:.1f} MiB, resident {node.status_kib('VmRSS') / 1024:.1f} MiB, "
               f"peak resident {node.status_kib('VmHWM') / 1024:.1f} MiB; largest heap growth in a case "
               f"{runner.max_growth / MiB:.2f} MiB", flush=True)
+
+        # --whitelist=127.0.0.1 (Core: noban): misbehaviour is not punished, a broken stream still ends.
+        rpc("stop")
+        proc.wait(timeout=60)
+        proc, rpc = start_sync(peregrine, datadir, rpc_port, log, args + ["--whitelist=127.0.0.1"])
+        rpc("logging", ["peer", "ban", "headers", "blocksync"])
+        runner.node = node = Node(rpc, node.log_path, p2p_port, proc.pid)
+        for case, fn, core in (("invalid-pow-header-on-tip", c_invalid_pow_on_tip, "stays"),
+                               ("non-continuous-headers", c_noncontinuous, "stays"),
+                               ("headers-count-2^32-1", c_headers_undecodable, "stays"),
+                               ("wrong-magic", c_wrong_magic, "disconnect")):
+            runner.inbound(case, fn, core, direction="inbnd-wl")
         failed = [r for r in runner.rows if not r[2]]
         print(f"{len(runner.rows) - len(failed)} of {len(runner.rows)} cases as Core; "
               f"total {time.monotonic() - t_all:.0f} s", flush=True)
