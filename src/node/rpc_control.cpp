@@ -1,6 +1,10 @@
 #include "node/rpc_control.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include <fmt/format.h>
@@ -30,6 +34,39 @@ std::string help_text(const RpcDispatcher& rpc, std::string_view method) {
   }
   if (!out.empty()) out.pop_back(); // Core's text ends without a newline
   return out;
+}
+
+RpcResult memory_info(std::string_view mode) {
+  if (mode == "stats") {
+    // Core's locked pool holds wallet keys; this node locks no memory, so its figures are all zero.
+    util::json::Value locked = util::json::Value::object();
+    for (const char* key : {"used", "free", "total", "locked", "chunks_used", "chunks_free"}) locked.set(key, 0);
+    // Peregrine's own figure (not in Core): what glibc's malloc has handed out and not taken back,
+    // small blocks (uordblks) plus mmapped large ones (hblkhd).
+    const struct mallinfo2 m = mallinfo2();
+    util::json::Value heap = util::json::Value::object();
+    heap.set("in_use", static_cast<std::uint64_t>(m.uordblks + m.hblkhd));
+    heap.set("mmapped", static_cast<std::uint64_t>(m.hblkhd));
+    heap.set("arena", static_cast<std::uint64_t>(m.arena));
+    heap.set("free", static_cast<std::uint64_t>(m.fordblks));
+    util::json::Value out = util::json::Value::object();
+    out.set("locked", std::move(locked));
+    out.set("peregrine_heap", std::move(heap));
+    return out;
+  }
+  if (mode == "mallinfo") {
+    // glibc's malloc_info XML, as Core returns it.
+    char* buffer = nullptr;
+    std::size_t size = 0;
+    FILE* f = open_memstream(&buffer, &size);
+    if (!f) return std::unexpected(RpcError{rpc_code::misc_error, "mallinfo: cannot open a memory stream"});
+    malloc_info(0, f);
+    std::fclose(f);
+    std::string xml(buffer, size);
+    std::free(buffer);
+    return util::json::Value(std::move(xml));
+  }
+  return std::unexpected(rpc::invalid_parameter(fmt::format("unknown mode {}", mode)));
 }
 
 namespace {
@@ -121,6 +158,19 @@ void add_control_methods(RpcDispatcher& rpc, SyncNode& node) {
       "logging ( [\"include_category\",...] [\"exclude_category\",...] )\n\nGets and sets the logging configuration: "
       "debug lines per category (all, or one of the categories listed).",
       [&node](const Args& a) { return logging(node, a); });
+  add("getmemoryinfo", {"mode"}, "Control",
+      "getmemoryinfo ( \"mode\" )\n\nReturns an object containing information about memory usage: mode \"stats\" "
+      "(default; Core's locked-pool figures, all zero here, and peregrine_heap: bytes malloc has handed out) or "
+      "\"mallinfo\" (glibc's malloc_info XML).",
+      [](const Args& a) -> RpcResult {
+        std::string mode = "stats";
+        if (arg(a, 0)) {
+          auto given = string_arg(a, 0, "mode");
+          if (!given) return std::unexpected(given.error());
+          mode = *given;
+        }
+        return memory_info(mode);
+      });
   add("stop", {}, "Control", "stop\n\nRequest a graceful shutdown of Peregrine.", [&node](const Args&) -> RpcResult {
     node.request_stop();
     return json::Value(std::string("Peregrine stopping"));
