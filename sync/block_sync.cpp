@@ -195,7 +195,7 @@ void BlockSync::handle_block(peer::PeerId id, wire::BlockMessage& message) {
   check_time_ += check.elapsed();
   if (mutation) {
     // Not the block its header names: the sender is at fault, the block is fetched elsewhere.
-    consensus::BlockFailure failure{*mutation, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+    consensus::BlockFailure failure{*mutation, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
     punish(id, fmt::format("block {} at height {} was altered: {}", hash.to_hex(), entry->height, failure.reason()));
     return;
   }

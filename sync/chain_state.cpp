@@ -304,7 +304,7 @@ std::expected<bool, std::string> ChainState::connect(const HeaderEntry& entry) {
   trace.txs = block.txs.size();
   Stopwatch timer;
   if (auto r = consensus::check_block(block, params_, false, txids); !r) {
-    mark_invalid(entry, r.error().reason());
+    mark_invalid(entry, r.error().detail());
     return false;
   }
   const std::int64_t prev_mtp = tree_.median_time_past(*entry.prev);

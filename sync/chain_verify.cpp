@@ -80,7 +80,7 @@ std::expected<ChainState::Verification, std::string> ChainState::verify(int leve
     if (!block) return fail(fmt::format("{}: {}", where(*e), block.error()));
     if (level >= 1)
       if (auto r = consensus::check_block(*block, params_); !r)
-        return fail(fmt::format("{} breaks a rule: {}", where(*e), r.error().reason()));
+        return fail(fmt::format("{} breaks a rule: {}", where(*e), r.error().detail()));
     if (level >= 2) {
       if (!e->have_undo()) break;
       auto undo = read_undo(*e);

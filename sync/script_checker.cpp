@@ -79,7 +79,7 @@ void ScriptChecker::Job::finish() {
   if (const std::size_t k = first_failure.load(); k != kNoFailure) {
     const consensus::InputRef ref = inputs[k];
     outcome.verdict =
-        consensus::BlockFailure{consensus::BlockError::script_failed, ref.tx, std::nullopt, ref.input, errors[k]};
+        consensus::BlockFailure{consensus::BlockError::script_failed, ref.tx, std::nullopt, ref.input, errors[k], std::nullopt};
   }
   verdict.set_value(std::move(outcome));
 }

@@ -10,7 +10,7 @@ namespace peregrine::consensus {
 namespace {
 
 std::unexpected<BlockFailure> fail(BlockError error, std::optional<std::size_t> tx = std::nullopt) {
-  return std::unexpected(BlockFailure{error, tx, std::nullopt, std::nullopt, std::nullopt});
+  return std::unexpected(BlockFailure{error, tx, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
 }
 
 } // namespace
@@ -32,6 +32,7 @@ std::string BlockFailure::reason() const {
   case BlockError::unexpected_witness: return "unexpected-witness";
   case BlockError::bad_blk_weight: return "bad-blk-weight";
   case BlockError::bad_cb_amount: return "bad-cb-amount";
+  case BlockError::bad_signet_blksig: return "bad-signet-blksig";
   case BlockError::script_failed:
     return "mandatory-script-verify-flag-failed (" +
            std::string(script_error ? to_string(*script_error) : "unknown") + ")";
@@ -39,10 +40,27 @@ std::string BlockFailure::reason() const {
   return "unknown";
 }
 
+std::string BlockFailure::detail() const {
+  std::string text = reason();
+  if (error == BlockError::bad_signet_blksig && signet_error) {
+    text += " (" + std::string(to_string(*signet_error));
+    if (script_error) text += ": " + std::string(to_string(*script_error));
+    text += ")";
+  }
+  return text;
+}
+
 std::expected<void, BlockFailure> check_block(const wire::Block& block, const ChainParams& params, bool check_pow,
                                               std::span<const Hash256> txids) {
   if (check_pow && !check_header(wire::block_hash(block.header), block.header, params))
     return fail(BlockError::high_hash);
+  // Where Core checks it (right after proof of work), for every signet block: on signet the
+  // header's work is trivial, the solution is what makes a block the signer's.
+  if (params.network == Network::signet) {
+    if (auto solved = check_signet_solution(block, params.signet_challenge, params.genesis_hash, txids); !solved)
+      return std::unexpected(BlockFailure{BlockError::bad_signet_blksig, 0, std::nullopt, std::nullopt,
+                                          solved.error().script_error, solved.error().error});
+  }
 
   const wire::MerkleRoot merkle = txids.size() == block.txs.size() && !txids.empty()
                                       ? wire::merkle_root({txids.begin(), txids.end()})
@@ -61,7 +79,7 @@ std::expected<void, BlockFailure> check_block(const wire::Block& block, const Ch
 
   for (std::size_t i = 0; i < block.txs.size(); ++i) {
     if (auto checked = check_transaction(block.txs[i]); !checked)
-      return std::unexpected(BlockFailure{BlockError::bad_txns, i, checked.error(), std::nullopt, std::nullopt});
+      return std::unexpected(BlockFailure{BlockError::bad_txns, i, checked.error(), std::nullopt, std::nullopt, std::nullopt});
   }
 
   std::int64_t sigops = 0;

@@ -9,6 +9,7 @@
 
 #include "consensus/chainparams.hpp"
 #include "consensus/script/script_error.hpp"
+#include "consensus/signet.hpp"
 #include "consensus/tx_check.hpp"
 #include "wire/block.hpp"
 
@@ -32,6 +33,8 @@ enum class BlockError : std::uint8_t {
   // With the coins the block spends (block_inputs.hpp):
   bad_cb_amount,            // the coinbase claims more than the subsidy plus fees
   script_failed,            // an input's scripts fail (see BlockFailure::script_error)
+  // Signet only (BIP325): the coinbase lacks a solution to the challenge (see signet_error).
+  bad_signet_blksig,
 };
 
 struct BlockFailure {
@@ -39,12 +42,16 @@ struct BlockFailure {
   std::optional<std::size_t> tx_index; // the transaction at fault, where there is one
   std::optional<TxError> tx_error;     // for bad_txns
   std::optional<std::size_t> input_index;    // for script_failed: the input in that transaction
-  std::optional<ScriptError> script_error;   // for script_failed
+  std::optional<ScriptError> script_error;   // for script_failed, and the signet script's failure
+  std::optional<SignetError> signet_error;   // for bad_signet_blksig: which part failed
   // Core's reject reason: "bad-txnmrklroot", "bad-txns-vin-empty", ...
   std::string reason() const;
+  // The reason with what it does not say: for a signet block, which part of the solution failed.
+  std::string detail() const;
 };
 
 // Context-free: proof of work (unless check_pow is false, for blocks whose header was checked),
+// on signet the block's solution to the challenge (always: the header does not cover it),
 // merkle root and mutation, size, coinbase position, every transaction's own rules, legacy sigops.
 // txids, when given, are the block's (one per transaction): a caller that needs them anyway saves
 // hashing every transaction twice.

@@ -11,7 +11,7 @@ namespace peregrine::consensus {
 namespace {
 
 std::unexpected<BlockFailure> fail(BlockError error, std::size_t tx, std::optional<TxError> tx_error = std::nullopt) {
-  return std::unexpected(BlockFailure{error, tx, tx_error, std::nullopt, std::nullopt});
+  return std::unexpected(BlockFailure{error, tx, tx_error, std::nullopt, std::nullopt, std::nullopt});
 }
 
 } // namespace
@@ -70,7 +70,7 @@ std::expected<void, BlockFailure> check_block_scripts(const wire::Block& block, 
   if (!scripts.first_failure) return {};
   const InputRef ref = scripts.inputs[*scripts.first_failure];
   return std::unexpected(
-      BlockFailure{BlockError::script_failed, ref.tx, std::nullopt, ref.input, scripts.errors[*scripts.first_failure]});
+      BlockFailure{BlockError::script_failed, ref.tx, std::nullopt, ref.input, scripts.errors[*scripts.first_failure], std::nullopt});
 }
 
 } // namespace peregrine::consensus

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "consensus/signet.hpp"
 #include "util/hex.hpp"
 #include "util/json.hpp"
 
@@ -241,6 +242,21 @@ const ChainParams& chain_params(Network network) {
     return std::move(*loaded);
   }();
   return all[static_cast<std::size_t>(network)];
+}
+
+ChainParams custom_signet_params(ByteSpan challenge) {
+  ChainParams p = chain_params(Network::signet);
+  p.signet_challenge.assign(challenge.begin(), challenge.end());
+  p.custom_signet = true;
+  p.magic = signet_message_start(challenge);
+  p.dns_seeds.clear();
+  p.minimum_chain_work = Hash256{};
+  p.assume_valid = Hash256{};
+  p.assume_valid_height = 0;
+  p.checkpoints.clear();
+  p.assumeutxo.clear();
+  p.chain_tx_data = {};
+  return p;
 }
 
 std::string_view embedded_chain_params_json() { return kChainParamsJson; }

@@ -59,6 +59,7 @@ struct ChainParams {
   std::uint8_t base58_script_prefix = 0;
   std::vector<std::string> dns_seeds;
   Bytes signet_challenge; // signet only
+  bool custom_signet = false; // signet with a challenge of the user's (--signetchallenge)
 
   int subsidy_halving_interval = 0;
   int bip34_height = 0;
@@ -98,6 +99,11 @@ std::expected<std::vector<ChainParams>, std::string> load_chain_params(std::stri
 // The embedded parameters, loaded once. The embedded data is checked by the tests; should it ever
 // fail to load, the process stops with the reason rather than run with wrong parameters.
 const ChainParams& chain_params(Network network);
+
+// Signet with another challenge, as Core's -signetchallenge: the same genesis, ports and rules;
+// the message start derived from the challenge (BIP325); no seeds, minimum chain work,
+// assumed-valid block, checkpoints or snapshots, which belong to the default signet.
+ChainParams custom_signet_params(ByteSpan challenge);
 
 // The embedded document itself (for tests and `peregrine --version` provenance).
 std::string_view embedded_chain_params_json();

@@ -17,6 +17,7 @@
 #include "node/sync_command.hpp"
 #include "node/utxo_stats_command.hpp"
 #include "node/verify_block_command.hpp"
+#include "util/hex.hpp"
 
 namespace peregrine::node {
 namespace {
@@ -26,6 +27,8 @@ constexpr std::string_view kVersion = PEREGRINE_VERSION; // CMake's project() ve
 const std::vector<OptionSpec>& global_options() {
   static const std::vector<OptionSpec> options = {
       {"network", ArgKind::value, "main|testnet3|testnet4|signet|regtest", "chain to use (default main)"},
+      {"signetchallenge", ArgKind::value, "HEX",
+       "with --network=signet: a custom signet whose blocks must satisfy this challenge script (BIP325)"},
       {"datadir", ArgKind::value, "DIR", "data directory (default ~/.peregrine/<network>)"},
       {"conf", ArgKind::value, "FILE", "configuration file, relative to the datadir (default DATADIR/peregrine.conf, "
                                        "or ~/.peregrine/peregrine.conf without --datadir)"},
@@ -219,6 +222,15 @@ int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& 
     }
     ctx.network = *network;
     ctx.network_given = true;
+  }
+  consensus::ChainParams custom; // outlives the command that ctx is given to
+  if (auto hex = parsed->value("signetchallenge")) {
+    if (ctx.network != consensus::Network::signet) return usage_error(err, "--signetchallenge needs --network=signet");
+    auto challenge = util::from_hex(*hex);
+    if (!challenge || challenge->empty())
+      return usage_error(err, fmt::format("invalid value '{}' for --signetchallenge (expected the challenge script in hex)", *hex));
+    custom = consensus::custom_signet_params(*challenge);
+    ctx.custom_params = &custom;
   }
   ctx.datadir = parsed->value("datadir").value_or(default_datadir(ctx.network).string());
 

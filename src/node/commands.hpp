@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "consensus/chainparams.hpp"
 #include "consensus/network.hpp"
 #include "node/cli.hpp"
 
@@ -28,6 +29,12 @@ struct Context {
   // Options set by the configuration file, and where ("FILE:LINE"): a usage error naming one
   // names its line too.
   std::map<std::string, std::string, std::less<>> option_origins = {};
+  // The chain's parameters when not the network's built-in ones (--signetchallenge).
+  const consensus::ChainParams* custom_params = nullptr;
+
+  const consensus::ChainParams& params() const {
+    return custom_params ? *custom_params : consensus::chain_params(network);
+  }
 };
 
 struct Command {

@@ -45,7 +45,7 @@ std::vector<OptionSpec> import_options() {
 }
 
 int run_import_command(const Context& ctx, const ParsedArgs& args) {
-  const auto& params = consensus::chain_params(ctx.network);
+  const auto& params = ctx.params();
   auto parsed = parse_chain_options(args);
   if (!parsed) return usage(ctx, parsed.error());
   const sync::ChainStateOptions options = *parsed;

@@ -185,7 +185,7 @@ RpcResult submitblock(SyncNode& node, const Args& args) {
   if (!parent) return json::Value(std::string(consensus::to_string(consensus::HeaderError::prev_blk_not_found)));
   sync::ReceivedBlock received;
   if (auto mutation = consensus::find_mutation(block, parent->height + 1, node.params, &received.txids))
-    return json::Value(consensus::BlockFailure{*mutation, std::nullopt, std::nullopt, std::nullopt, std::nullopt}.reason());
+    return json::Value(consensus::BlockFailure{*mutation, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt}.reason());
   if (auto checked = consensus::check_block(block, node.params, false, received.txids); !checked)
     return json::Value(checked.error().reason());
 

@@ -73,6 +73,7 @@ AddressSupply make_address_supply(const consensus::ChainParams& params, const Co
   addrbook::SeedOptions seeds;
   seeds.network = std::string(consensus::to_string(params.network));
   seeds.dns_seeds = params.dns_seeds;
+  seeds.fixed_seeds = !params.custom_signet; // the default signet's nodes do not serve another
   seeds.default_port = params.default_port;
   s.seeder = std::make_unique<addrbook::Seeder>(*s.book, std::move(seeds), addrbook::system_resolver(),
                                                 [&log](std::string_view line) { log.info("seeder", "{}", line); },
@@ -343,7 +344,7 @@ std::vector<OptionSpec> sync_options() {
 }
 
 int run_sync_command(const Context& ctx, const ParsedArgs& args) {
-  const auto& params = consensus::chain_params(ctx.network);
+  const auto& params = ctx.params();
   auto chain_options = parse_chain_options(args);
   if (!chain_options) return usage(ctx, chain_options.error());
   auto peer_cfg = peer_config(args, params, ctx.datadir);

@@ -48,7 +48,7 @@ int run_utxo_stats_command(const Context& ctx, const ParsedArgs&) {
   if (!fs::exists(chainstate / "CURRENT", ec))
     return fail(ctx, fmt::format("no UTXO database in {} (run import or sync first)", chainstate.string()));
 
-  const consensus::ChainParams& params = consensus::chain_params(ctx.network);
+  const consensus::ChainParams& params = ctx.params();
   auto db = sync::UtxoDb::open(chainstate, params);
   if (!db) {
     return fail(ctx, ctx.network_given ? db.error()

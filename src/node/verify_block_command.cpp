@@ -150,7 +150,7 @@ int run_verify_block_command(const Context& ctx, const ParsedArgs& args) {
   spent.reserve(coins->size());
   for (const auto& c : *coins) spent.push_back(c.output);
 
-  const ChainParams& params = chain_params(ctx.network);
+  const ChainParams& params = ctx.params();
   const Hash256 hash = wire::block_hash(block.header);
   int height = 0;
   std::string height_source = "--height";
