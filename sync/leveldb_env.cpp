@@ -53,10 +53,12 @@ leveldb::Status io_error(const std::string& name, const std::error_code& error) 
 // record's header and payload separately, and a system call for each would cost.
 class SeamFile final : public leveldb::WritableFile {
 public:
-  // created: the file is new, so its name is not durable until its directory is synced.
-  SeamFile(std::string name, int fd, bool created) : path_(std::move(name)), fd_(fd), name_unsynced_(created) {
+  // created: the file is new, so its name is not durable until its directory is synced. Only a
+  // log's matters: a new table is named by the manifest, whose sync syncs the directory anyway.
+  SeamFile(std::string name, int fd, bool created) : path_(std::move(name)), fd_(fd) {
     const std::string file = path_.filename().string();
     manifest_ = std::string_view(file).starts_with("MANIFEST");
+    name_unsynced_ = created && std::string_view(file).ends_with(".log");
   }
   ~SeamFile() override {
     if (fd_ >= 0) (void)Close(); // LevelDB closes first; an error here has nobody to go to
@@ -91,9 +93,9 @@ public:
     return n == 0 ? leveldb::Status::OK() : write(buffer_, n);
   }
   // As LevelDB's own, a manifest's sync first syncs the directory: it names files whose entries
-  // must be durable. Unlike it, so does the first sync of any new file: LevelDB names a new log
-  // in the manifest only after a compaction, and writes fsynced into it meanwhile would be lost
-  // with its name.
+  // must be durable. Unlike it, so does the first sync of a new log: LevelDB names a new log in
+  // the manifest only after the next compaction, and writes fsynced into it meanwhile would be
+  // lost with its name.
   leveldb::Status Sync() override {
     if (manifest_ || name_unsynced_) {
       if (auto d = util::sync_directory(path_); !d) return io_error(path_.parent_path().string(), d.error());
@@ -113,7 +115,7 @@ private:
 
   std::filesystem::path path_;
   int fd_;
-  bool name_unsynced_;
+  bool name_unsynced_ = false;
   bool manifest_ = false;
   std::size_t used_ = 0;
   char buffer_[kBufferSize];
