@@ -210,6 +210,16 @@ def main():
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     failures = 0
     rows = []
+    # A malformed plan is refused before anything runs.
+    bad = subprocess.run([peregrine, "sync", "--network=regtest", f"--datadir={os.path.join(work, 'bad')}"],
+                         capture_output=True, text=True, timeout=30,
+                         env=dict(os.environ, PEREGRINE_FAULT="blocks:sync:boom:1"))
+    if bad.returncode != 2 or "PEREGRINE_FAULT" not in bad.stderr or "boom" not in bad.stderr:
+        print(f"FAIL a malformed PEREGRINE_FAULT: exit {bad.returncode}, stderr {bad.stderr.strip()!r}")
+        failures += 1
+    if os.path.exists(os.path.join(work, "bad")):
+        print("FAIL a malformed PEREGRINE_FAULT: the datadir was created anyway")
+        failures += 1
     try:
         time.sleep(1.0)
         reference_node = Peregrine(peregrine, os.path.join(work, "reference"), server_port)
@@ -273,7 +283,8 @@ def main():
     print()
     for r in [header] + rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
-    print(f"\n{len(rows) - failures} passed, {failures} failed ({time.monotonic() - t_start:.0f} s)")
+    passed = sum(1 for r in rows if r[-1] == "ok")
+    print(f"\n{passed} passed, {failures} failed ({time.monotonic() - t_start:.0f} s)")
     if failures == 0:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if failures else 0
