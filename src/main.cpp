@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "node/commands.hpp"
+#include "util/fault_plan.hpp"
 
 int main(int argc, char** argv) {
   // glibc gives each thread that allocates an arena of its own, up to eight per core, and memory
@@ -19,6 +20,11 @@ int main(int argc, char** argv) {
   // peak RSS of the same sync varied 663-937 MiB at dbcache 450; fixed, 623-625 MiB.
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
   std::ios::sync_with_stdio(false);
+  // Tests only: a write fault to inject (doc/durability.md). Read once, before anything is written.
+  if (auto fault = peregrine::util::load_fault_plan_from_environment(); !fault) {
+    std::cerr << "peregrine: " << fault.error() << "\n";
+    return 2;
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   return peregrine::node::run_cli(args, std::cout, std::cerr);
 }

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "crypto/sha256.hpp"
+#include "util/file_io.hpp"
 #include "wire/blk_file.hpp"
 
 namespace peregrine::sync {
@@ -47,26 +48,6 @@ Hash256 undo_checksum(const Hash256& key, ByteSpan payload) {
   Hash256 out;
   out.bytes = crypto::sha256(hasher.finalize());
   return out;
-}
-
-// writev until every part is written; false with errno set otherwise.
-bool write_all(int fd, std::span<iovec> parts) {
-  std::size_t i = 0;
-  while (i < parts.size()) {
-    const ssize_t n = ::writev(fd, parts.data() + i, static_cast<int>(parts.size() - i));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = EIO;
-      return false;
-    }
-    auto left = static_cast<std::size_t>(n);
-    while (i < parts.size() && left >= parts[i].iov_len) left -= parts[i++].iov_len;
-    if (left > 0) {
-      parts[i].iov_base = static_cast<std::uint8_t*>(parts[i].iov_base) + left;
-      parts[i].iov_len -= left;
-    }
-  }
-  return true;
 }
 
 // pread until `out` is full; false at the file's end (errno 0) or on an error (errno set).
@@ -162,12 +143,13 @@ std::string BlockStore::where(const char* prefix, std::uint32_t file, std::uint6
 
 std::expected<void, std::string> BlockStore::open_for_append(Series& s) {
   const std::filesystem::path path = dir_ / file_name(s.prefix, s.file);
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) {
-    fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd >= 0) dir_dirty_ = true; // the new name is durable only once the directory is synced
+  auto opened = util::open_for_write(path, O_WRONLY | O_APPEND);
+  if (!opened && opened.error() == std::errc::no_such_file_or_directory) {
+    opened = util::open_for_write(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL);
+    if (opened) dir_dirty_ = true; // the new name is durable only once the directory is synced
   }
-  if (fd < 0) return std::unexpected(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  if (!opened) return std::unexpected(fmt::format("{}: cannot open: {}", path.string(), opened.error().message()));
+  const int fd = *opened;
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int error = errno;
@@ -209,14 +191,14 @@ std::expected<BlockPos, std::string> BlockStore::append(Series& s, ByteSpan payl
       {const_cast<std::uint8_t*>(payload.data()), payload.size()},
       {checksum.bytes.data(), checksum_key ? kUndoChecksumSize : 0},
   };
-  if (!write_all(s.fd, parts)) {
-    const int error = errno;
+  if (auto written = util::write_all(s.fd, dir_ / file_name(s.prefix, s.file), parts); !written) {
+    const std::string error = written.error().message();
     // Leave no partial record behind if we can; if not, it is unreferenced garbage after our size.
     if (::ftruncate(s.fd, static_cast<off_t>(s.size)) != 0) {
       struct stat st {};
       if (::fstat(s.fd, &st) == 0) s.size = static_cast<std::uint64_t>(st.st_size);
     }
-    return std::unexpected(fmt::format("{}: cannot write: {}", where(s.prefix, s.file, s.size), std::strerror(error)));
+    return std::unexpected(fmt::format("{}: cannot write: {}", where(s.prefix, s.file, s.size), error));
   }
   const BlockPos pos{s.file, static_cast<std::uint32_t>(s.size + kRecordPrefixSize)};
   s.size += record;
@@ -287,8 +269,9 @@ std::expected<void, std::string> BlockStore::sync() {
   if (!failure_.empty()) return std::unexpected(failure_);
   // fdatasync flushes the data and the size an append changed; timestamps can wait.
   auto flush = [&](int fd, const std::string& name) {
-    if (::fdatasync(fd) == 0) return true;
-    failure_ = fmt::format("{}/{}: fsync failed: {}", label_, name, std::strerror(errno));
+    auto synced = util::sync_data(fd, dir_ / name);
+    if (synced) return true;
+    failure_ = fmt::format("{}/{}: fsync failed: {}", label_, name, synced.error().message());
     return false;
   };
   while (!retired_.empty()) {
@@ -303,9 +286,9 @@ std::expected<void, std::string> BlockStore::sync() {
     s->dirty = false;
   }
   if (dir_dirty_) {
-    Fd dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() < 0 || ::fsync(dir.get()) != 0) {
-      failure_ = fmt::format("{}: directory fsync failed: {}", dir_.string(), std::strerror(errno));
+    // Names the block file being written for the fault plan: the new names are the blk and rev files'.
+    if (auto synced = util::sync_directory(dir_ / file_name(blocks_.prefix, blocks_.file)); !synced) {
+      failure_ = fmt::format("{}: directory fsync failed: {}", dir_.string(), synced.error().message());
       return std::unexpected(failure_);
     }
     dir_dirty_ = false;

@@ -3,7 +3,9 @@
 // for reading (up to 1,000 of them on 64-bit systems): every page a lookup or compaction touches
 // then counts in the process's resident memory, up to the whole database, which --dbcache could
 // not bound. This environment reads tables with pread instead, through the kernel's page cache,
-// which the kernel manages and no process is charged for; everything else is LevelDB's default.
+// which the kernel manages and no process is charged for. Files are written through util/file_io
+// (so the fault plan reaches them: doc/durability.md), and a rename (CURRENT's) also syncs the
+// directory; everything else is LevelDB's default.
 namespace leveldb {
 class Env;
 }

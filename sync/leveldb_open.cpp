@@ -39,7 +39,7 @@ std::expected<LevelDb, std::string> open_leveldb(const std::filesystem::path& di
   if (tuning.write_buffer_bytes != 0) options.write_buffer_size = tuning.write_buffer_bytes;
   if (tuning.max_file_bytes != 0) options.max_file_size = tuning.max_file_bytes;
   if (!tuning.compress) options.compression = leveldb::kNoCompression;
-  options.env = tuning.env ? tuning.env : pread_env();
+  options.env = pread_env(); // reads with pread, writes through util/file_io (the fault plan reaches them)
   leveldb::DB* raw = nullptr;
   leveldb::Status status = leveldb::DB::Open(options, dir.string(), &raw);
   if (!status.ok()) return std::unexpected(leveldb_error("cannot open", what, dir, status));

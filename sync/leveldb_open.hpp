@@ -15,7 +15,6 @@
 namespace leveldb {
 class Cache;
 class DB;
-class Env;
 class FilterPolicy;
 class Status;
 } // namespace leveldb
@@ -30,7 +29,6 @@ struct LevelDbTuning {
   std::size_t max_file_bytes = 0;
   int bloom_bits_per_key = 0; // a lookup of an absent key skips each table whose filter says no
   bool compress = true;
-  leveldb::Env* env = nullptr; // the files' environment (tests inject failures); null: pread_env()
 };
 
 // The database with the cache and filter its options point to; the database closes first.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "sync/block_import.hpp"
+#include "util/file_io.hpp"
 #include "util/log.hpp"
 
 namespace peregrine::node {
@@ -33,6 +34,9 @@ std::expected<std::vector<fs::path>, std::string> prepare_reindex(const fs::path
                                          "them; import the blocks into a new datadir instead",
                                          datadir.string()));
     fs::rename(datadir / "blocks", old_blocks, ec);
+    // Durable before the index goes: a power cut must not bring blocks/ back beside no index.
+    if (!ec)
+      if (auto d = util::sync_directory(old_blocks); !d) ec = d.error();
   } else {
     fs::remove_all(datadir / "blocks", ec);
   }
@@ -63,6 +67,8 @@ std::expected<void, std::string> prepare_reindex_chainstate(const fs::path& data
   if (fs::exists(datadir / "chainstate")) {
     fs::remove_all(datadir / "chainstate.wipe", ec);
     if (!ec) fs::rename(datadir / "chainstate", datadir / "chainstate.wipe", ec);
+    if (!ec)
+      if (auto d = util::sync_directory(datadir / "chainstate.wipe"); !d) ec = d.error();
   }
   if (!ec) fs::remove_all(datadir / "chainstate.wipe", ec);
   if (ec) return std::unexpected(fmt::format("cannot delete the UTXO database {}: {}", (datadir / "chainstate").string(), ec.message()));

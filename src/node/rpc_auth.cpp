@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "util/file_io.hpp"
 #include "util/hex.hpp"
 
 namespace peregrine::node {
@@ -73,41 +74,34 @@ std::expected<std::array<std::uint8_t, 32>, std::string> csprng_bytes() {
   return out;
 }
 
-std::string failure(std::string_view step, const std::filesystem::path& path) {
-  return fmt::format("{}: {}: {}", path.string(), step, std::strerror(errno));
+std::string failure(std::string_view step, const std::filesystem::path& path, const std::error_code& error) {
+  return fmt::format("{}: {}: {}", path.string(), step, error.message());
 }
 
 // Temporary file (created fresh, 0600 from the start so the secret is never readable by others),
-// fsync, rename over the target, fsync the directory.
+// fsync, rename over the target, fsync the directory; through util/file_io, as every durable write.
 std::expected<void, std::string> write_private_file(const std::filesystem::path& path,
                                                     std::string_view contents) {
   std::filesystem::path temp(path.string() + ".tmp");
   ::unlink(temp.c_str()); // a stale one may have other permissions
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return std::unexpected(failure("open", temp));
-  auto fail = [&](std::string_view step, const std::filesystem::path& where) {
-    std::string text = failure(step, where);
+  auto opened = util::open_for_write(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+  if (!opened) return std::unexpected(failure("open", temp, opened.error()));
+  int fd = *opened;
+  auto fail = [&](std::string_view step, const std::filesystem::path& where, std::error_code error) {
+    std::string text = failure(step, where, error);
     if (fd >= 0) ::close(fd);
     ::unlink(temp.c_str());
     return std::unexpected(std::move(text));
   };
-  if (::fchmod(fd, 0600) != 0) return fail("chmod", temp); // the umask could only narrow it
-  while (!contents.empty()) {
-    ssize_t n = ::write(fd, contents.data(), contents.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail("write", temp);
-    contents.remove_prefix(static_cast<std::size_t>(n));
-  }
-  if (::fsync(fd) != 0) return fail("fsync", temp);
+  auto errno_code = [] { return std::error_code(errno, std::generic_category()); };
+  if (::fchmod(fd, 0600) != 0) return fail("chmod", temp, errno_code()); // the umask could only narrow it
+  const ByteSpan bytes(reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size());
+  if (auto w = util::write_all(fd, temp, bytes); !w) return fail("write", temp, w.error());
+  if (auto s = util::sync_file(fd, temp); !s) return fail("fsync", temp, s.error());
   int closing = std::exchange(fd, -1);
-  if (::close(closing) != 0) return fail("close", temp);
-  if (::rename(temp.c_str(), path.c_str()) != 0) return fail("rename", path);
-  std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
+  if (::close(closing) != 0) return fail("close", temp, errno_code());
+  if (auto r = util::rename_file(temp, path); !r) return fail("rename", path, r.error());
+  (void)util::sync_directory(path); // the cookie is rewritten at every start: not worth failing over
   return {};
 }
 

@@ -6,12 +6,11 @@
 #include <map>
 #include <random>
 
-#include <leveldb/env.h>
-
 #include "../wire/allocation_tracker.hpp"
 #include "consensus/script/opcodes.hpp"
 #include "sync/coins_cache.hpp"
 #include "temp_dir.hpp"
+#include "util/fault_plan.hpp"
 #include "util/hex.hpp"
 
 using namespace peregrine;
@@ -52,53 +51,24 @@ Hash256 block_hash(std::uint8_t tag) {
   return h;
 }
 
-// LevelDB's files, with writes that fail while `failing` is set.
-class FailingEnv : public leveldb::EnvWrapper {
-public:
-  FailingEnv() : EnvWrapper(leveldb::Env::Default()) {}
-  bool failing = false;
-  int appends_left = -1; // >= 0: appends succeed this many more times, then fail
-
-  leveldb::Status NewWritableFile(const std::string& name, leveldb::WritableFile** result) override {
-    return wrap(target()->NewWritableFile(name, result), result);
+// Makes the Nth write to the database's files (LevelDB's log and tables) fail, and every one after
+// it, through the write seam (util/file_io), until the scope ends.
+struct WriteFault {
+  WriteFault(const std::filesystem::path& db_dir, std::uint64_t nth) {
+    util::set_fault_plan(util::FaultPlan{util::fault_site(db_dir / "000001.log"), util::FaultOp::write,
+                                         util::FaultKind::eio, nth});
   }
-  leveldb::Status NewAppendableFile(const std::string& name, leveldb::WritableFile** result) override {
-    return wrap(target()->NewAppendableFile(name, result), result);
-  }
-
-private:
-  class File : public leveldb::WritableFile {
-  public:
-    File(leveldb::WritableFile* file, const bool& failing, int& appends_left)
-        : file_(file), failing_(failing), appends_left_(appends_left) {}
-    leveldb::Status Append(const leveldb::Slice& data) override {
-      if (appends_left_ == 0 || failing_) return leveldb::Status::IOError("injected failure");
-      if (appends_left_ > 0) --appends_left_;
-      return file_->Append(data);
-    }
-    leveldb::Status Close() override { return file_->Close(); }
-    leveldb::Status Flush() override { return file_->Flush(); }
-    leveldb::Status Sync() override { return failing_ ? leveldb::Status::IOError("injected failure") : file_->Sync(); }
-
-  private:
-    std::unique_ptr<leveldb::WritableFile> file_;
-    const bool& failing_;
-    int& appends_left_;
-  };
-  leveldb::Status wrap(leveldb::Status status, leveldb::WritableFile** result) {
-    if (status.ok()) *result = new File(*result, failing, appends_left);
-    return status;
-  }
+  ~WriteFault() { util::set_fault_plan(std::nullopt); }
+  WriteFault(const WriteFault&) = delete;
+  WriteFault& operator=(const WriteFault&) = delete;
 };
 
 struct Fixture {
   TempDir dir;
   std::unique_ptr<sync::UtxoDb> db = open();
 
-  std::unique_ptr<sync::UtxoDb> open(leveldb::Env* env = nullptr) {
-    sync::LevelDbTuning tuning;
-    tuning.env = env;
-    auto opened = sync::UtxoDb::open(dir.path, regtest(), tuning);
+  std::unique_ptr<sync::UtxoDb> open() {
+    auto opened = sync::UtxoDb::open(dir.path, regtest(), sync::LevelDbTuning{});
     REQUIRE_MESSAGE(opened.has_value(), opened.error());
     return std::move(*opened);
   }
@@ -210,25 +180,22 @@ TEST_CASE("coins cache: a keep-clean flush writes dirty coins and keeps every co
 }
 
 TEST_CASE("coins cache: a failed write changes neither the database nor the cache") {
-  FailingEnv env;
   Fixture f;
-  f.db.reset();
-  f.db = f.open(&env);
   REQUIRE(f.db->apply({{outpoint(1, 0), p2pkh(10)}}, block_hash(1)).has_value());
   sync::CoinsCache cache(*f.db);
   cache.add(outpoint(2, 0), p2pkh(20));
   REQUIRE(cache.spend(outpoint(1, 0)).value().has_value());
   const auto size = cache.size();
   const auto dirty = cache.dirty_count();
-  env.failing = true;
+  std::optional<WriteFault> fault(std::in_place, f.dir.path, 1);
   for (Keep keep : {Keep::clean, Keep::nothing}) {
     auto flushed = cache.flush(block_hash(2), 0, keep);
     REQUIRE_FALSE(flushed.has_value());
-    CHECK(flushed.error().find("injected failure") != std::string::npos);
+    CHECK(flushed.error().find("Input/output error") != std::string::npos);
     CHECK(cache.size() == size);
     CHECK(cache.dirty_count() == dirty);
   }
-  env.failing = false;
+  fault.reset();
   CHECK(f.db->best_block() == block_hash(1));
   CHECK(f.on_disk(outpoint(1, 0)) == p2pkh(10));
   CHECK_FALSE(f.on_disk(outpoint(2, 0)).has_value());
@@ -236,7 +203,6 @@ TEST_CASE("coins cache: a failed write changes neither the database nor the cach
   CHECK_FALSE(cache.have(outpoint(1, 0)).value());
   CHECK(cache.spend(outpoint(2, 0)).value() == p2pkh(20));
   CHECK(cache.size() == size - 1);
-  f.db.reset(); // before env
 }
 
 TEST_CASE("coins cache: every script kind comes back the same from memory and after a reopen") {
@@ -370,17 +336,15 @@ TEST_CASE("coins cache: a flush larger than a part goes in parts and ends like o
 }
 
 TEST_CASE("coins cache: a flush in parts cut short leaves the marker naming the block it moved to") {
-  FailingEnv env;
   Fixture f;
-  f.db.reset();
-  f.db = f.open(&env);
   REQUIRE(f.db->apply({{outpoint(1, 0), p2pkh(10)}}, block_hash(1)).has_value());
   sync::CoinsCache cache(*f.db, 4096);
   for (std::uint8_t t = 2; t <= 200; ++t) cache.add(outpoint(t, 0), p2pkh(t));
-  env.appends_left = 6; // the marker and two parts reach the log (two appends a record), then the disk fails
-  REQUIRE_FALSE(cache.flush(block_hash(2), 0, Keep::nothing).has_value());
-  f.db.reset();
-  env.appends_left = -1;
+  {
+    WriteFault fault(f.dir.path, 4); // the marker and two parts reach the log (a write a record), then the disk fails
+    REQUIRE_FALSE(cache.flush(block_hash(2), 0, Keep::nothing).has_value());
+    f.db.reset();
+  }
   f.db = f.open();
   REQUIRE(f.db->unfinished_flush().has_value());
   CHECK(f.db->unfinished_flush()->to == block_hash(2));

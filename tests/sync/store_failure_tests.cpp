@@ -7,75 +7,27 @@
 #include <memory>
 #include <string>
 
-#include <leveldb/env.h>
 #include <leveldb/status.h>
 
 #include "chain_fixture.hpp"
 #include "sync/leveldb_open.hpp"
+#include "util/fault_plan.hpp"
 
 using namespace peregrine;
 using namespace peregrine::test;
 
-namespace {
-
-// LevelDB's files, with every append failing (and counted) while `full` is set, as on ENOSPC.
-class FullDiskEnv : public leveldb::EnvWrapper {
-public:
-  FullDiskEnv() : EnvWrapper(leveldb::Env::Default()) {}
-  bool full = false;
-  int failed_writes = 0;
-
-  leveldb::Status NewWritableFile(const std::string& name, leveldb::WritableFile** result) override {
-    return wrap(target()->NewWritableFile(name, result), result);
-  }
-  leveldb::Status NewAppendableFile(const std::string& name, leveldb::WritableFile** result) override {
-    return wrap(target()->NewAppendableFile(name, result), result);
-  }
-
-private:
-  class File : public leveldb::WritableFile {
-  public:
-    File(leveldb::WritableFile* file, FullDiskEnv& env) : file_(file), env_(env) {}
-    leveldb::Status Append(const leveldb::Slice& data) override {
-      if (env_.full) {
-        ++env_.failed_writes;
-        return leveldb::Status::IOError("chainstate/000005.log", "No space left on device");
-      }
-      return file_->Append(data);
-    }
-    leveldb::Status Close() override { return file_->Close(); }
-    leveldb::Status Flush() override { return file_->Flush(); }
-    leveldb::Status Sync() override { return file_->Sync(); }
-
-  private:
-    std::unique_ptr<leveldb::WritableFile> file_;
-    FullDiskEnv& env_;
-  };
-  leveldb::Status wrap(leveldb::Status status, leveldb::WritableFile** result) {
-    if (status.ok()) *result = new File(*result, *this);
-    return status;
-  }
-};
-
-} // namespace
-
 TEST_CASE("store failure: the first write error is kept, nothing is retried, and a restart resumes") {
   Builder b = spending_chain();
-  FullDiskEnv env; // outlives the databases that use it
   sync::ChainStateOptions tiny;
   tiny.dbcache_bytes = 4096; // a flush every few blocks
   Node node(regtest(), tiny);
   node.feed(std::vector(b.blocks.begin(), b.blocks.begin() + 40));
 
-  // The same datadir, its UTXO database on a disk about to fill up.
-  node.chain.reset();
-  node.utxo.reset();
-  sync::LevelDbTuning tuning;
-  tuning.env = &env;
-  node.utxo = std::move(sync::UtxoDb::open(node.dir / "chainstate", regtest(), tuning).value());
-  node.chain = std::make_unique<sync::ChainState>(*node.tree, *node.headers, *node.blocks, *node.utxo, node.log, node.options);
-  REQUIRE(node.chain->init().has_value());
-  env.full = true;
+  // The UTXO database's disk fills up: every write to its files fails from now on (util/file_io).
+  util::set_fault_plan(util::FaultPlan{"chainstate", util::FaultOp::write, util::FaultKind::enospc, 1});
+  struct Clear {
+    ~Clear() { util::set_fault_plan(std::nullopt); }
+  } clear;
 
   std::string first;
   std::size_t fed = 40;
@@ -87,7 +39,7 @@ TEST_CASE("store failure: the first write error is kept, nothing is retried, and
   REQUIRE_FALSE(first.empty());
   CHECK(first.find("No space left on device") != std::string::npos);
   CHECK(first.find((node.dir / "chainstate").string()) != std::string::npos); // the database is named
-  const int writes = env.failed_writes;
+  const auto writes = util::fault_matches();
   const int tip = node.chain->tip().height;
   // Every later call answers with the first error and writes nothing.
   for (std::size_t i = fed; i < b.blocks.size(); ++i) {
@@ -98,11 +50,12 @@ TEST_CASE("store failure: the first write error is kept, nothing is retried, and
   CHECK(node.chain->wait_for_checks().error() == first);
   CHECK(node.chain->flush().error() == first);
   CHECK(node.chain->activate_best_chain().error() == first);
-  CHECK(env.failed_writes == writes);
+  CHECK(util::fault_matches() == writes);
   CHECK(node.chain->tip().height == tip);
 
   // Room again: a restart goes on from the last flush, with the blocks stored before the failure.
   node.close();
+  util::set_fault_plan(std::nullopt);
   node.open();
   node.feed(std::vector(b.blocks.begin() + static_cast<std::ptrdiff_t>(fed), b.blocks.end()));
   CHECK(node.chain->tip().height == 112);
