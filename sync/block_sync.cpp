@@ -292,6 +292,10 @@ void BlockSync::refresh_peer(peer::PeerId id) {
 void BlockSync::punish(peer::PeerId id, const std::string& reason) {
   if (auto it = deliveries_.find(id); it != deliveries_.end() && it->second.dropped.empty()) it->second.dropped = reason;
   peers_.misbehaving(id, peer::Offence::invalid_block, reason); // BLOCK_CONSENSUS, BLOCK_MUTATED
+  // A manual or whitelisted peer stays connected (Core does not punish it), but it is never asked
+  // for a block again: one serving bad copies would otherwise be asked for them again and again.
+  ready_.erase(id);
+  download_.peer_disconnected(id);
 }
 
 void BlockSync::drop(peer::PeerId id, const std::string& reason) {

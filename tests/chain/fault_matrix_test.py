@@ -32,6 +32,10 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from bcoin import peregrine_rpc as rpc  # noqa: E402
+
 FIELDS_SKIPPED = ("disk_size",)
 RUN_TIMEOUT = 90     # seconds for one sync of the whole chain, faulted or not
 FORBIDDEN = re.compile(r"terminate called|exception|Aborted|AddressSanitizer|UndefinedBehaviorSanitizer|"
@@ -116,17 +120,6 @@ class Peregrine:
             _, err = proc.communicate()
             return "hung", err, time.monotonic() - t0
         return proc.returncode, err, time.monotonic() - t0
-
-
-def rpc(port, method, *params):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("POST", "/", json.dumps({"jsonrpc": "1.0", "method": method, "params": list(params), "id": 1}),
-                 {"Authorization": "Basic dTp3", "Content-Type": "application/json"})  # u:w
-    reply = json.loads(conn.getresponse().read())
-    conn.close()
-    if reply.get("error"):
-        raise RuntimeError(f"{method}: {reply['error']}")
-    return reply.get("result")
 
 
 def ban_with_fault(node, fault, rpc_port):
