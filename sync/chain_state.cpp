@@ -153,8 +153,10 @@ std::expected<void, std::string> ChainState::process_block_unguarded(ReceivedBlo
     if (!pos) return std::unexpected(pos.error());
     tree_.set_data_pos(entry, DataPos{pos->file, pos->offset});
     note_top(block_file_top_, pos->file, entry.height);
+    // The header is recorded now (import learns headers from blocks), its position once durable.
     const HeaderEntry* changed[] = {&entry};
     if (auto w = headers_.write(changed); !w) return w;
+    awaiting_fsync_.push_back(&entry);
     stats_.time.block_write += timer.elapsed();
   }
   Bytes().swap(received.raw); // stored: only the decoded block is needed now
@@ -456,8 +458,7 @@ std::expected<void, std::string> ChainState::commit(Pending& pending) {
   if (!pos) return std::unexpected(pos.error());
   tree_.set_undo_pos(entry, DataPos{pos->file, pos->offset});
   note_top(undo_file_top_, pos->file, entry.height);
-  const HeaderEntry* changed[] = {&entry};
-  if (auto w = headers_.write(changed); !w) return std::unexpected(w.error());
+  awaiting_fsync_.push_back(&entry);
   tip_ = &entry;
   ++stats_.blocks_connected;
   stats_.transactions += pending.block->txs.size();
@@ -553,8 +554,13 @@ std::expected<void, std::string> ChainState::flush_unguarded(CoinsCache::Keep ke
     std::atomic<bool>& flag;
     ~Done() { flag = false; }
   } done{flushing_};
-  // Order matters: the database may only name a block whose data, undo and header are on disk.
+  // Order matters: the database may only name a block whose data, undo and header are on disk,
+  // and the header store may only name bytes that are (a power cut must not leave a record of a
+  // block whose bytes were lost: the next start would find it unreadable).
   if (auto s = blocks_.sync(); !s) return s;
+  for (const HeaderEntry* e : awaiting_fsync_) tree_.mark_durable(*e);
+  if (auto w = headers_.write(awaiting_fsync_); !w) return w;
+  awaiting_fsync_.clear();
   if (auto s = headers_.sync(); !s) return s;
   prefetcher_.new_epoch(); // reads under way may see the database before or after the batch
   // Big flushes are logged at their start and end, so that a crash test can tell a kill inside one.

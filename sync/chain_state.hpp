@@ -254,6 +254,9 @@ private:
   std::vector<InvalidBlock> invalid_;
   // The highest block whose data (undo data) each blk (rev) file holds: what --prune decides by.
   std::map<std::uint32_t, int> block_file_top_;
+  // Entries whose block or undo data was written since the block store's last fsync: the header
+  // store records their positions at the next flush, once the bytes are durable.
+  std::vector<const HeaderEntry*> awaiting_fsync_;
   std::map<std::uint32_t, int> undo_file_top_;
   void emit_trace();
 

@@ -60,7 +60,7 @@ std::expected<void, std::string> HeaderStore::write(std::span<const HeaderEntry*
     std::memcpy(value.data(), bytes.data(), bytes.size());
     value[wire::kBlockHeaderSize] = static_cast<char>(e->status());
     value[wire::kBlockHeaderSize + 1] = static_cast<char>(e->failure());
-    value[wire::kBlockHeaderSize + 2] = static_cast<char>(e->data_flags());
+    value[wire::kBlockHeaderSize + 2] = static_cast<char>(e->durable_flags()); // positions only once their bytes are
     char* pos = value.data() + wire::kBlockHeaderSize + 3;
     put_u32(pos, e->data_pos().file);
     put_u32(pos + 4, e->data_pos().offset);

@@ -230,12 +230,14 @@ namespace peregrine::sync {
 void HeaderTree::set_data_pos(const HeaderEntry& entry, DataPos pos) {
   auto& e = const_cast<HeaderEntry&>(entry); // entries are the tree's own; callers see them const
   e.data_pos_.store(HeaderEntry::pack(pos), std::memory_order_relaxed);
+  e.data_flags_.fetch_and(static_cast<std::uint8_t>(~kDataDurable), std::memory_order_relaxed);
   e.data_flags_.fetch_or(kHaveData, std::memory_order_release);
 }
 
 void HeaderTree::set_undo_pos(const HeaderEntry& entry, DataPos pos) {
   auto& e = const_cast<HeaderEntry&>(entry);
   e.undo_pos_.store(HeaderEntry::pack(pos), std::memory_order_relaxed);
+  e.data_flags_.fetch_and(static_cast<std::uint8_t>(~kUndoDurable), std::memory_order_relaxed);
   e.data_flags_.fetch_or(kHaveUndo, std::memory_order_release);
 }
 
@@ -243,10 +245,22 @@ void HeaderTree::restore_data(const HeaderEntry& entry, std::uint8_t flags, Data
   auto& e = const_cast<HeaderEntry&>(entry);
   e.data_pos_.store(HeaderEntry::pack(data), std::memory_order_relaxed);
   e.undo_pos_.store(HeaderEntry::pack(undo), std::memory_order_relaxed);
-  e.data_flags_.store(flags, std::memory_order_release);
+  flags &= kHaveData | kHaveUndo; // what the store recorded was durable
+  e.data_flags_.store(static_cast<std::uint8_t>(flags | (flags & kHaveData ? kDataDurable : 0) |
+                                                (flags & kHaveUndo ? kUndoDurable : 0)),
+                      std::memory_order_release);
+}
+
+void HeaderTree::mark_durable(const HeaderEntry& entry) {
+  auto& e = const_cast<HeaderEntry&>(entry);
+  const std::uint8_t f = e.data_flags_.load(std::memory_order_relaxed);
+  e.data_flags_.fetch_or(static_cast<std::uint8_t>((f & kHaveData ? kDataDurable : 0) | (f & kHaveUndo ? kUndoDurable : 0)),
+                         std::memory_order_release);
 }
 
 void HeaderTree::clear_data(const HeaderEntry& entry, std::uint8_t flags) {
+  if (flags & kHaveData) flags |= kDataDurable;
+  if (flags & kHaveUndo) flags |= kUndoDurable;
   const_cast<HeaderEntry&>(entry).data_flags_.fetch_and(static_cast<std::uint8_t>(~flags), std::memory_order_release);
 }
 

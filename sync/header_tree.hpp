@@ -42,6 +42,11 @@ struct DataPos {
 enum DataFlags : std::uint8_t {
   kHaveData = 1, // the block is in the block store at data_pos
   kHaveUndo = 2, // it was connected once and its undo data is at undo_pos
+  // In memory only: the file holding the block (its undo data) was fsynced since the record was
+  // written. The header store records a position only then, as Core writes its block index only
+  // after the block files' fsync: after a power cut no record may name bytes the disk lost.
+  kDataDurable = 4,
+  kUndoDurable = 8,
 };
 
 // One accepted header. The header's fields are kept without prev_block, which the parent's hash
@@ -74,6 +79,12 @@ struct HeaderEntry {
   bool valid() const { return status() == kHeaderValid; }
   bool have_data() const { return (data_flags() & kHaveData) != 0; }
   bool have_undo() const { return (data_flags() & kHaveUndo) != 0; }
+  // kHaveData and kHaveUndo where the bytes are durable: what the header store may record.
+  std::uint8_t durable_flags() const {
+    const std::uint8_t f = data_flags();
+    return static_cast<std::uint8_t>(((f & kHaveData) && (f & kDataDurable) ? kHaveData : 0) |
+                                     ((f & kHaveUndo) && (f & kUndoDurable) ? kHaveUndo : 0));
+  }
   wire::BlockHeader header() const;
   const HeaderEntry* ancestor(int height) const;
 
@@ -115,6 +126,8 @@ public:
   void set_data_pos(const HeaderEntry& entry, DataPos pos);
   void set_undo_pos(const HeaderEntry& entry, DataPos pos);
   void restore_data(const HeaderEntry& entry, std::uint8_t flags, DataPos data, DataPos undo);
+  // The block store was fsynced: the entry's block and undo data, where it has them, are durable.
+  void mark_durable(const HeaderEntry& entry);
   // --prune deleted the file holding its block (kHaveData) or undo data (kHaveUndo).
   void clear_data(const HeaderEntry& entry, std::uint8_t flags);
   template <class Fn> void for_each(Fn&& fn) const {

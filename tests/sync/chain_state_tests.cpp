@@ -130,7 +130,7 @@ TEST_CASE("chain state: reorgs back and forth end on the same set as a fresh imp
   CHECK(node.utxo_set() == a.expected);
 }
 
-TEST_CASE("chain state: a restart after unflushed work resumes from the last flush to the same set") {
+TEST_CASE("chain state: a restart after unflushed work resumes from the last flush, whose blocks alone are recorded, to the same set") {
   Builder b = spending_chain();
   sync::ChainStateOptions tiny;
   tiny.dbcache_bytes = 4096; // flush every few blocks
@@ -139,10 +139,27 @@ TEST_CASE("chain state: a restart after unflushed work resumes from the last flu
   const int flushed = node.tree->find(node.utxo->best_block())->height;
   CHECK(flushed > 0);
   CHECK(flushed <= 100);
-  node.feed(std::vector(b.blocks.begin() + 100, b.blocks.end()));
-  // Gone without a final flush, as a kill -9 would leave it.
   node.close();
-  node.open(); // replays the stored blocks past the database's block
+  node.options = {}; // a cache that holds the rest: nothing flushed after block 100
+  node.options.par = 1;
+  node.open();
+  node.feed(std::vector(b.blocks.begin() + node.chain->tip().height, b.blocks.begin() + 100));
+  REQUIRE(node.chain->flush().has_value());
+  node.feed(std::vector(b.blocks.begin() + 100, b.blocks.end()));
+  const int last_flush = node.tree->find(node.utxo->best_block())->height;
+  REQUIRE(last_flush == 100);
+  // Gone without a final flush, as a kill -9 (or a power cut) would leave it.
+  node.close();
+  node.open();
+  // The header store names only blocks whose bytes were fsynced, at a flush: the blocks stored
+  // after the last one are not known to be stored, and must come again (as Core re-downloads them).
+  CHECK(node.chain->tip().height == last_flush);
+  const auto* next = node.tree->find(wire::block_hash(b.blocks[last_flush].header)); // blocks[i] is height i + 1
+  REQUIRE(next != nullptr);
+  CHECK(next->height == last_flush + 1);
+  CHECK_FALSE(next->have_data());
+  CHECK_FALSE(next->have_undo());
+  node.feed(std::vector(b.blocks.begin() + last_flush, b.blocks.end()));
   CHECK(node.chain->tip().height == 112);
   CHECK(node.utxo_set() == b.expected);
 }
@@ -240,6 +257,16 @@ namespace {
 // As a flush in parts cut short leaves it: the database marked as moving from its block to `to`,
 // and every other changed coin (by key order) already as `to` has it.
 void cut_flush_short(Node& node, const UtxoMap& from, const UtxoMap& to, const Hash256& to_hash) {
+  // What a real flush does before its first part: the blocks made durable, their positions recorded.
+  REQUIRE(node.blocks->sync().has_value());
+  std::vector<const sync::HeaderEntry*> stored;
+  node.tree->for_each([&](const sync::HeaderEntry& e) {
+    if (!e.have_data() && !e.have_undo()) return;
+    node.tree->mark_durable(e);
+    stored.push_back(&e);
+  });
+  REQUIRE(node.headers->write(stored).has_value());
+  REQUIRE(node.headers->sync().has_value());
   node.close();
   auto db = std::move(sync::UtxoDb::open(node.dir / "chainstate", node.params).value());
   REQUIRE(db->begin_flush(to_hash).has_value());
