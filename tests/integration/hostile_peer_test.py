@@ -155,6 +155,15 @@ def submitted(node, raw, verdicts):
     return verdict in verdicts, f"submitblock says {verdict}"
 
 
+def wait_until_invalid(node, block_hash, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if any(t["hash"] == block_hash and t["status"] == "invalid" for t in node.rpc("getchaintips")):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def c_mutated_block(node, p):
     tip, height, t = node.tip()
     b = Block(tip, height + 1, t + 1, tag=node.next_tag())
@@ -167,6 +176,10 @@ def c_invalid_block(node, p):
     tip, height, t = node.tip()
     b = Block(tip, height + 1, t + 1, tag=node.next_tag(), bad_height=True)
     asked = announce_then_send(node, p, b, b.raw)
+    # The chain thread checks a stored block after the network thread took it: until it has, the
+    # block is known and not yet invalid, and submitblock says "duplicate" (as Core does for a block
+    # it holds). Wait, bounded, for the verdict to reach the block tree.
+    wait_until_invalid(node, b.hash_hex, timeout=15)
     ok, note = submitted(node, b.raw, ("bad-cb-height", "duplicate-invalid"))
     return ok, f"{'asked for' if asked else 'not asked for'}; {note}"
 
