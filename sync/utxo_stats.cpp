@@ -15,73 +15,50 @@ namespace {
 // Core's GetBogoSize: txid, index, height and coinbase, amount, a 2-byte script length, script.
 constexpr std::uint64_t kBogoOverhead = 32 + 4 + 4 + 8 + 2;
 
-// Folds coins into the statistics one txid at a time. The database's keys put index 20,000
-// before index 300 (Core's VARINT does not sort numerically across lengths, and Core's keys are
-// the same), but Core hashes a txid's outputs from a std::map, in numeric order: so each txid's
-// coins are serialized into an arena as they come and hashed sorted once the txid changes.
-class Accumulator {
-public:
-  void add(const wire::OutPoint& outpoint, const consensus::Coin& coin) {
-    if (!pending_.empty() && outpoint.txid != txid_) flush();
-    txid_ = outpoint.txid;
-    const std::size_t offset = arena_.size();
-    wire::Writer w(arena_);
-    consensus::write_coin_for_hash(w, outpoint, coin);
-    pending_.push_back({outpoint.index, offset, arena_.size() - offset});
-    ++stats_.txouts;
-    stats_.bogosize += kBogoOverhead + coin.output.script_pubkey.size();
-    if (__builtin_add_overflow(stats_.total_amount, coin.output.value, &stats_.total_amount)) overflow_ = true;
-  }
-
-  std::expected<UtxoStats, std::string> finish() {
-    flush();
-    if (overflow_) return std::unexpected("the UTXO set's total amount overflows 64 bits: the database is corrupt");
-    Hash256 hash;
-    hash.bytes = crypto::sha256(sha_.finalize());
-    stats_.hash_serialized_3 = hash;
-    stats_.muhash = muhash_.finalize();
-    return stats_;
-  }
-
-private:
-  struct Pending {
-    std::uint32_t index;
-    std::size_t offset;
-    std::size_t size;
-  };
-
-  void flush() {
-    if (pending_.empty()) return;
-    ++stats_.transactions;
-    auto by_index = [](const Pending& a, const Pending& b) { return a.index < b.index; };
-    if (!std::is_sorted(pending_.begin(), pending_.end(), by_index))
-      std::sort(pending_.begin(), pending_.end(), by_index);
-    for (const Pending& p : pending_) {
-      ByteSpan bytes(arena_.data() + p.offset, p.size);
-      sha_.write(bytes);
-      muhash_.insert(bytes);
-    }
-    pending_.clear();
-    arena_.clear();
-  }
-
-  UtxoStats stats_;
-  bool overflow_ = false;
-  Hash256 txid_;
-  std::vector<Pending> pending_;
-  Bytes arena_;
-  crypto::Sha256 sha_;
-  crypto::MuHash3072 muhash_;
-};
-
 } // namespace
 
+void UtxoStatsAccumulator::add(const wire::OutPoint& outpoint, const consensus::Coin& coin) {
+  if (!pending_.empty() && outpoint.txid != txid_) flush();
+  txid_ = outpoint.txid;
+  const std::size_t offset = arena_.size();
+  wire::Writer w(arena_);
+  consensus::write_coin_for_hash(w, outpoint, coin);
+  pending_.push_back({outpoint.index, offset, arena_.size() - offset});
+  ++stats_.txouts;
+  stats_.bogosize += kBogoOverhead + coin.output.script_pubkey.size();
+  if (__builtin_add_overflow(stats_.total_amount, coin.output.value, &stats_.total_amount)) overflow_ = true;
+}
+
+std::expected<UtxoStats, std::string> UtxoStatsAccumulator::finish() {
+  flush();
+  if (overflow_) return std::unexpected("the UTXO set's total amount overflows 64 bits");
+  Hash256 hash;
+  hash.bytes = crypto::sha256(sha_.finalize());
+  stats_.hash_serialized_3 = hash;
+  stats_.muhash = muhash_.finalize();
+  return stats_;
+}
+
+void UtxoStatsAccumulator::flush() {
+  if (pending_.empty()) return;
+  ++stats_.transactions;
+  auto by_index = [](const Pending& a, const Pending& b) { return a.index < b.index; };
+  if (!std::is_sorted(pending_.begin(), pending_.end(), by_index)) std::sort(pending_.begin(), pending_.end(), by_index);
+  for (const Pending& p : pending_) {
+    ByteSpan bytes(arena_.data() + p.offset, p.size);
+    sha_.write(bytes);
+    muhash_.insert(bytes);
+  }
+  pending_.clear();
+  arena_.clear();
+}
+
 std::expected<UtxoStats, std::string> compute_utxo_stats(const UtxoDb& db) {
-  Accumulator acc;
+  UtxoStatsAccumulator acc;
   auto walked = db.for_each([&](const wire::OutPoint& outpoint, const consensus::Coin& coin) { acc.add(outpoint, coin); });
   if (!walked) return std::unexpected(walked.error());
   auto stats = acc.finish();
-  if (!stats) return stats;
+  if (!stats) return std::unexpected(stats.error() + ": the database is corrupt");
   stats->best_block = db.best_block();
   stats->disk_bytes = db.disk_bytes();
   return stats;

@@ -5,6 +5,11 @@
 #include <expected>
 #include <string>
 
+#include <vector>
+
+#include "consensus/coin.hpp"
+#include "crypto/muhash.hpp"
+#include "crypto/sha256.hpp"
 #include "sync/utxo_db.hpp"
 #include "util/hash256.hpp"
 #include "util/json.hpp"
@@ -24,6 +29,34 @@ struct UtxoStats {
   Hash256 hash_serialized_3;
   Hash256 muhash;                 // MuHash3072 of the same per-coin bytes
   std::uint64_t disk_bytes = 0;   // the database's files (Core estimates its key range instead)
+};
+
+// Folds coins, given in the database's key order, into the statistics (no height, block or disk
+// size: the caller knows those). The keys put index 20,000 before index 300 (Core's VARINT does
+// not sort numerically across lengths, and Core's keys are the same), but Core hashes a txid's
+// outputs in numeric order: so each txid's coins are serialized into an arena as they come and
+// hashed sorted once the txid changes. Snapshot files come in the same order.
+class UtxoStatsAccumulator {
+public:
+  void add(const wire::OutPoint& outpoint, const consensus::Coin& coin);
+  // An error when the total amount overflows.
+  std::expected<UtxoStats, std::string> finish();
+
+private:
+  struct Pending {
+    std::uint32_t index;
+    std::size_t offset;
+    std::size_t size;
+  };
+  void flush();
+
+  UtxoStats stats_;
+  bool overflow_ = false;
+  Hash256 txid_;
+  std::vector<Pending> pending_;
+  Bytes arena_;
+  crypto::Sha256 sha_;
+  crypto::MuHash3072 muhash_;
 };
 
 // One pass over the database. An error for a record that does not decode or a total that

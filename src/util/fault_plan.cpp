@@ -152,6 +152,7 @@ std::string fault_site(const std::filesystem::path& file) {
   if (numbered(name, "blk")) return "blocks";
   if (numbered(name, "rev")) return "undo";
   if (leveldb_file(name)) return file.parent_path().filename().string();
+  if (name.ends_with(".incomplete")) return "snapshot"; // a UTXO snapshot being written (sync/snapshot_dump)
   if (name.ends_with(".tmp")) name.resize(name.size() - 4);
   return name;
 }

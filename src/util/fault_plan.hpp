@@ -54,7 +54,8 @@ std::uint64_t fault_matches();
 std::uint64_t faults_injected();
 
 // The site of a file, for plans: "blocks" (blk*.dat), "undo" (rev*.dat), a LevelDB file's database
-// folder ("chainstate", "headers"), otherwise the file's own name without a ".tmp" suffix
+// folder ("chainstate", "headers"), "snapshot" for a UTXO snapshot being written (*.incomplete),
+// otherwise the file's own name without a ".tmp" suffix
 // ("peers.dat", "banlist.json").
 std::string fault_site(const std::filesystem::path& file);
 
