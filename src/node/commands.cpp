@@ -14,6 +14,7 @@
 #include "node/generate_command.hpp"
 #include "node/import_command.hpp"
 #include "node/report_command.hpp"
+#include "node/snapshot_command.hpp"
 #include "node/sync_command.hpp"
 #include "node/utxo_stats_command.hpp"
 #include "node/verify_block_command.hpp"
@@ -51,6 +52,10 @@ const std::vector<Command>& commands() {
       {"generate", "DIR", "write a valid regtest chain of a chosen shape into DIR/blk*.dat (see doc/workload.md)",
        generate_options(), 1, 1, run_generate_command},
       {"utxo-stats", "", "print statistics of the UTXO set in the datadir", {}, 0, 0, run_utxo_stats_command, true},
+      {"dumptxoutset", "FILE", "write the datadir's UTXO set as a Bitcoin Core snapshot file (stopped node; see doc/snapshots.md)",
+       dumptxoutset_options(), 1, 1, run_dumptxoutset_command, true},
+      {"snapshot-info", "FILE", "read a UTXO snapshot through, checking every coin; print its statistics and chunk root",
+       {{"chunk-hashes", ArgKind::flag, "", "also print every chunk's hash"}}, 1, 1, run_snapshot_info_command},
       {"bench", "NAME [FILE...]",
        "run a benchmark and print its figures (NAME: decode [BLOCK], verify [BLOCK SPENT], "
        "p2p [BLOCK], addrbook, headers [FILE], header-tree, import [FILE], generate, coins)",

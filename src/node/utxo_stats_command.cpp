@@ -22,8 +22,8 @@ int fail(const Context& ctx, std::string_view message) {
   return kExitFailure;
 }
 
-// The best block's height from the stored header tree; -1 when there is no header store (or it
-// does not hold the block), which prints as null.
+} // namespace
+
 std::expected<int, std::string> best_block_height(const fs::path& datadir, const consensus::ChainParams& params,
                                                   const Hash256& best_block) {
   const fs::path dir = datadir / "headers";
@@ -37,8 +37,6 @@ std::expected<int, std::string> best_block_height(const fs::path& datadir, const
   const sync::HeaderEntry* entry = tree.find(best_block);
   return entry ? entry->height : -1;
 }
-
-} // namespace
 
 int run_utxo_stats_command(const Context& ctx, const ParsedArgs&) {
   std::error_code ec;

@@ -162,6 +162,7 @@ def main():
                f"RPC listens before the chain loads (log lines {rpc_line}, {chain_line})")
         run_checks(rpc, port, metrics_port, height)
         check_peer_info(rpc, p2p_port, height)
+        check_dumptxoutset(rpc, peregrine, datadir, height)
 
         # 7. `stop` while a wait is under way: the node ends promptly, exit 0.
         def wait_forever():
@@ -341,6 +342,30 @@ def run_checks(rpc, port, metrics_port, height):
     drawn = {w for e in exprs for w in re.findall(r"peregrine_[a-z_]+", e)}
     check("the dashboard's metrics are served", sorted(drawn - served), [])
     print("ok   /health and --metricsport")
+
+
+def check_dumptxoutset(rpc, peregrine, datadir, height):
+    """dumptxoutset writes the set at the tip in Core's format: its hash is gettxoutsetinfo's, the file
+    reads back through snapshot-info with the same figures, and a second dump to the path is -8."""
+    info = rpc("gettxoutsetinfo")
+    dump = rpc("dumptxoutset", "utxo.dat")
+    path = os.path.join(datadir, "utxo.dat")
+    check("dumptxoutset path", dump["path"], os.path.abspath(path))
+    check("dumptxoutset base_height", dump["base_height"], height)
+    check("dumptxoutset base_hash", dump["base_hash"], info["bestblock"])
+    check("dumptxoutset coins_written", dump["coins_written"], info["txouts"])
+    check("dumptxoutset txoutset_hash", dump["txoutset_hash"], info["hash_serialized_3"])
+    check("dumptxoutset bytes", dump["bytes"], os.path.getsize(path))
+    out = subprocess.run([peregrine, "snapshot-info", "--network=regtest", path], capture_output=True, text=True,
+                         timeout=60)
+    check("snapshot-info exit", out.returncode, 0)
+    read = json.loads(out.stdout)
+    for key, want in (("hash_serialized_3", info["hash_serialized_3"]), ("muhash", info["muhash"]),
+                      ("coins", info["txouts"]), ("chunk_root", dump["chunk_root"])):
+        check(f"snapshot-info {key}", read[key], want)
+    check("dumptxoutset over an existing file", rpc.error("dumptxoutset", "utxo.dat"), -8)
+    check("dumptxoutset rollback", rpc.error("dumptxoutset", "other.dat", "rollback"), -8)
+    print(f"ok   dumptxoutset: {dump['coins_written']} coins, {dump['bytes']} bytes")
 
 
 def check_peer_info(rpc, p2p_port, height):
