@@ -18,6 +18,7 @@ constexpr char kBestBlockKey[] = "B";
 constexpr char kChainTxKey[] = "T"; // 8 bytes, little endian
 constexpr char kNudgeKey[] = "N";   // never present: deleted to make LevelDB rotate its write buffer
 constexpr char kFlushKey[] = "H";   // a flush in parts under way: the block it moves to, then the one it came from
+constexpr char kSnapshotKey[] = "S"; // the base block of the snapshot the set was loaded from
 constexpr char kCoinPrefix = 'C';
 constexpr std::uint32_t kFormatVersion = 1;
 
@@ -81,6 +82,16 @@ UtxoDb::open(const std::filesystem::path& dir, const consensus::ChainParams& par
   std::string chain_tx;
   if (utxo->db_.db->Get(leveldb::ReadOptions(), kChainTxKey, &chain_tx).ok() && chain_tx.size() == 8)
     for (int i = 7; i >= 0; --i) utxo->chain_tx_ = (utxo->chain_tx_ << 8) | static_cast<std::uint8_t>(chain_tx[i]);
+  std::string snapshot;
+  status = utxo->db_.db->Get(leveldb::ReadOptions(), kSnapshotKey, &snapshot);
+  if (status.ok()) {
+    if (snapshot.size() != 32) return std::unexpected(fmt::format("UTXO database {}: snapshot marker of {} bytes, expected 32", dir.string(), snapshot.size()));
+    Hash256 base;
+    std::memcpy(base.bytes.data(), snapshot.data(), 32);
+    utxo->snapshot_base_ = base;
+  } else if (!status.IsNotFound()) {
+    return std::unexpected(leveldb_error("cannot read", "UTXO database", dir, status));
+  }
   std::string flush;
   status = utxo->db_.db->Get(leveldb::ReadOptions(), kFlushKey, &flush);
   if (status.ok()) {
@@ -164,6 +175,14 @@ std::expected<void, std::string> UtxoDb::write_part(Batch& part) {
   return commit(*batch, false);
 }
 
+std::expected<void, std::string> UtxoDb::set_snapshot_base(const Hash256& base) {
+  leveldb::WriteBatch batch;
+  batch.Put(kSnapshotKey, leveldb::Slice(reinterpret_cast<const char*>(base.bytes.data()), 32));
+  if (auto done = commit(batch, false); !done) return done;
+  snapshot_base_ = base;
+  return {};
+}
+
 std::expected<void, std::string> UtxoDb::finish_flush(const Hash256& best_block, std::uint64_t chain_tx) {
   return finish_flush(best_block, chain_tx, std::make_unique<leveldb::WriteBatch>());
 }
@@ -216,6 +235,10 @@ std::uint64_t UtxoDb::disk_bytes() const {
   for (const auto& e : std::filesystem::directory_iterator(dir_, ec))
     if (e.is_regular_file(ec)) total += e.file_size(ec);
   return total;
+}
+
+bool holds_no_block(const UtxoDb& db, const consensus::ChainParams& params) {
+  return (db.best_block().is_zero() || db.best_block() == params.genesis_hash) && !db.unfinished_flush();
 }
 
 } // namespace peregrine::sync

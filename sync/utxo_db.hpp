@@ -105,6 +105,11 @@ public:
   // Set when the database was left in the middle of a flush in parts.
   const std::optional<UnfinishedFlush>& unfinished_flush() const { return unfinished_; }
 
+  // The base block of the UTXO snapshot this set was loaded from (sync/snapshot_load): blocks
+  // below it were never connected here. Written before the load's last step, which makes it durable.
+  const std::optional<Hash256>& snapshot_base() const { return snapshot_base_; }
+  std::expected<void, std::string> set_snapshot_base(const Hash256& base);
+
   // Every coin in key order, as Core's database cursor: txid bytes as stored, then the index's
   // VARINT bytes (not numeric order across VARINT lengths; utxo_stats sorts each txid's coins).
   std::expected<void, std::string>
@@ -126,6 +131,11 @@ private:
   std::uint64_t chain_tx_ = 0;
   std::size_t cache_bytes_ = 0;
   std::optional<UnfinishedFlush> unfinished_;
+  std::optional<Hash256> snapshot_base_;
 };
+
+// The database holds no coin of any block: never written, or at genesis (whose coinbase is
+// unspendable), with no flush under way. A snapshot may replace it.
+bool holds_no_block(const UtxoDb& db, const consensus::ChainParams& params);
 
 } // namespace peregrine::sync

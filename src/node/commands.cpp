@@ -54,6 +54,8 @@ const std::vector<Command>& commands() {
       {"utxo-stats", "", "print statistics of the UTXO set in the datadir", {}, 0, 0, run_utxo_stats_command, true},
       {"dumptxoutset", "FILE", "write the datadir's UTXO set as a Bitcoin Core snapshot file (stopped node; see doc/snapshots.md)",
        dumptxoutset_options(), 1, 1, run_dumptxoutset_command, true},
+      {"loadtxoutset", "FILE", "make a UTXO snapshot the UTXO set of a datadir with its headers and no UTXO set yet (stopped node)",
+       loadtxoutset_options(), 1, 1, run_loadtxoutset_command, true},
       {"snapshot-info", "FILE", "read a UTXO snapshot through, checking every coin; print its statistics and chunk root",
        {{"chunk-hashes", ArgKind::flag, "", "also print every chunk's hash"}}, 1, 1, run_snapshot_info_command},
       {"bench", "NAME [FILE...]",

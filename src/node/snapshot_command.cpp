@@ -1,5 +1,6 @@
 #include "node/snapshot_command.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <ostream>
 
@@ -8,9 +9,14 @@
 #include "consensus/chainparams.hpp"
 #include "node/commands.hpp"
 #include "node/utxo_stats_command.hpp"
+#include "sync/header_store.hpp"
+#include "sync/header_tree.hpp"
 #include "sync/snapshot_format.hpp"
+#include "sync/snapshot_load.hpp"
 #include "sync/utxo_stats.hpp"
 #include "util/datadir_lock.hpp"
+#include "util/file_io.hpp"
+#include "util/stopwatch.hpp"
 
 namespace peregrine::node {
 namespace {
@@ -92,6 +98,116 @@ int run_dumptxoutset_command(const Context& ctx, const ParsedArgs& args) {
   json::Value result = dump_result_json(*dump, out, (*db)->chain_tx());
   if (args.has("chunk-hashes")) result.set("chunk_hashes", hashes_json(dump->chunk_hashes));
   ctx.out << result.dump_pretty() << "\n";
+  return kExitOk;
+}
+
+const std::vector<OptionSpec>& loadtxoutset_options() {
+  static const std::vector<OptionSpec> options = {
+      {"snapshot-hash", ArgKind::value, "HEX",
+       "regtest and signet only: the hash_serialized_3 the set must have, where the chain parameters name none"},
+  };
+  return options;
+}
+
+std::expected<std::optional<Hash256>, UsageError> parse_snapshot_hash(const ParsedArgs& args, consensus::Network network) {
+  auto text = args.value("snapshot-hash");
+  if (!text) return std::optional<Hash256>{};
+  if (network != consensus::Network::regtest && network != consensus::Network::signet)
+    return std::unexpected(UsageError{"--snapshot-hash is for regtest and signet only: elsewhere only the chain "
+                                      "parameters' assumeutxo entries are trusted"});
+  auto hash = Hash256::from_hex(*text);
+  if (!hash) return std::unexpected(UsageError{"--snapshot-hash: not a 64-digit hex hash"});
+  return std::optional<Hash256>(*hash);
+}
+
+std::expected<Hash256, std::string> snapshot_base_block(const fs::path& file, const consensus::ChainParams& params) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::unexpected(fmt::format("cannot open {}", file.string()));
+  auto reader = sync::SnapshotReader::open(in, &params.magic);
+  if (!reader) return std::unexpected(fmt::format("{}: {}", file.string(), reader.error()));
+  return (*reader)->header().base_block;
+}
+
+std::expected<json::Value, std::string> load_snapshot_into(const fs::path& datadir, const consensus::ChainParams& params,
+                                                           const fs::path& file, const std::optional<Hash256>& given_hash) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::unexpected(fmt::format("cannot open {}", file.string()));
+  auto reader = sync::SnapshotReader::open(in, &params.magic);
+  if (!reader) return std::unexpected(fmt::format("{}: {}", file.string(), reader.error()));
+  const Hash256 base = (*reader)->header().base_block;
+
+  auto lock = util::DatadirLock::acquire(datadir);
+  if (!lock) return std::unexpected(lock.error());
+  // The base block must be a header we hold, on no invalid branch.
+  auto store = sync::HeaderStore::open(datadir / "headers", params);
+  if (!store) return std::unexpected(store.error());
+  sync::HeaderTree tree(params);
+  if (auto loaded = (*store)->load_into(tree); !loaded) return std::unexpected(loaded.error());
+  const sync::HeaderEntry* entry = tree.find(base);
+  if (!entry)
+    return std::unexpected(fmt::format("the snapshot's base block {} is not among the datadir's headers: sync headers "
+                                       "first (sync --load-snapshot does)", base.to_hex()));
+  if (!entry->valid()) return std::unexpected(fmt::format("the snapshot's base block {} is invalid", base.to_hex()));
+
+  sync::SnapshotExpectation expect{base, static_cast<std::uint32_t>(entry->height), {}, 0};
+  if (const auto* vouched = assumeutxo_for(params, base); vouched && vouched->height == entry->height) {
+    expect.hash_serialized = vouched->hash_serialized;
+    expect.chain_tx = vouched->chain_tx_count;
+  } else if (given_hash) {
+    expect.hash_serialized = *given_hash;
+  } else {
+    const bool may_give = params.network == consensus::Network::regtest || params.network == consensus::Network::signet;
+    return std::unexpected(fmt::format("the chain parameters of {} name no UTXO set for block {} at height {}{}",
+                                       consensus::to_string(params.network), base.to_hex(), entry->height,
+                                       may_give ? " (give the set's hash with --snapshot-hash=HEX)" : ""));
+  }
+
+  // Only into a chainstate that holds nothing yet: it is replaced whole.
+  const fs::path chainstate = datadir / "chainstate";
+  std::error_code ec;
+  if (fs::exists(chainstate / "CURRENT", ec)) {
+    auto db = sync::UtxoDb::open(chainstate, params);
+    if (!db) return std::unexpected(db.error());
+    if (!sync::holds_no_block(**db, params)) {
+      const sync::HeaderEntry* at = tree.find((*db)->best_block());
+      return std::unexpected(fmt::format("the datadir's UTXO set is already at height {}: a snapshot loads only into "
+                                         "an empty chainstate",
+                                         at ? std::to_string(at->height) : (*db)->best_block().to_hex()));
+    }
+  }
+  const fs::path loading = datadir / "chainstate.snapshot";
+  fs::remove_all(loading, ec); // an interrupted load's leftover
+  const util::Stopwatch timer;
+  auto loaded = sync::load_utxo_snapshot(**reader, expect, params, loading);
+  if (!loaded) return std::unexpected(fmt::format("{}: {}", file.string(), loaded.error()));
+  // The empty chainstate goes, the loaded one takes its name; a crash between the two leaves no
+  // chainstate (an empty one is made at the next start) and the loaded one beside it, which the
+  // next load removes.
+  fs::remove_all(chainstate, ec);
+  if (ec) return std::unexpected(fmt::format("cannot remove {}: {}", chainstate.string(), ec.message()));
+  if (auto r = util::rename_file(loading, chainstate); !r)
+    return std::unexpected(fmt::format("cannot rename {}: {}", loading.string(), r.error().message()));
+  if (auto d = util::sync_directory(chainstate); !d)
+    return std::unexpected(fmt::format("cannot sync {}: {}", datadir.string(), d.error().message()));
+
+  json::Value out = json::Value::object();
+  out.set("coins_loaded", loaded->header.coins_count);
+  out.set("tip_hash", base.to_hex());
+  out.set("base_height", static_cast<std::int64_t>(entry->height));
+  out.set("path", fs::absolute(file).string());
+  out.set("hash_serialized_3", loaded->stats.hash_serialized_3.to_hex());
+  out.set("chunk_root", loaded->root.to_hex());
+  out.set("seconds", std::chrono::duration<double>(timer.elapsed()).count());
+  return out;
+}
+
+int run_loadtxoutset_command(const Context& ctx, const ParsedArgs& args) {
+  constexpr std::string_view kName = "loadtxoutset";
+  auto given_hash = parse_snapshot_hash(args, ctx.network);
+  if (!given_hash) return command_misused(ctx, kName, given_hash.error().message);
+  auto loaded = load_snapshot_into(ctx.datadir, ctx.params(), args.positional().at(0), *given_hash);
+  if (!loaded) return command_failed(ctx, kName, loaded.error());
+  ctx.out << loaded->dump_pretty() << "\n";
   return kExitOk;
 }
 

@@ -17,6 +17,7 @@
 #include "node/disk_space.hpp"
 #include "node/peer_options.hpp"
 #include "node/recovery.hpp"
+#include "node/snapshot_command.hpp"
 #include "node/sync_node.hpp"
 #include "node/json_rpc.hpp"
 #include "node/rpc_server.hpp"
@@ -25,6 +26,9 @@
 #include "node/sync_rpc.hpp"
 #include "peer/asio.hpp"
 #include "sync/block_server.hpp"
+#include "sync/header_store.hpp"
+#include "sync/header_tree.hpp"
+#include "sync/utxo_db.hpp"
 #include "sync/sync_progress.hpp"
 #include "util/datadir_lock.hpp"
 #include "util/unix_time.hpp"
@@ -46,6 +50,7 @@ int usage(const Context& ctx, const UsageError& error) { return command_misused(
 struct StopRules {
   std::optional<int> at_height;
   bool at_tip = false;
+  std::optional<Hash256> at_header; // --load-snapshot's first part: headers only, until this one is stored
   std::chrono::seconds progress_interval{5};
 };
 
@@ -200,6 +205,10 @@ private:
     if (stopping_) return;
     if (!node_.blocks.fatal_error().empty()) {
       stop();
+    } else if (rules_.at_header && node_.tree.find(*rules_.at_header)) {
+      reached_goal_ = true;
+      log_.info(kLog, "headers reached the snapshot's base block {}: stopping to load it", rules_.at_header->to_hex());
+      stop();
     } else if ((rules_.at_height && node_.chain.tip().height >= *rules_.at_height) ||
                (rules_.at_tip && node_.blocks.synced())) {
       reached_goal_ = true;
@@ -290,6 +299,7 @@ std::expected<std::optional<RpcServerConfig>, UsageError> parse_rpc_options(cons
 volatile std::sig_atomic_t g_stop_reindex = 0;
 void request_reindex_stop(int) { g_stop_reindex = 1; }
 constexpr int kContinue = -1;
+constexpr int kInterrupted = -2; // a headers-only run ended by a signal before its goal
 
 // --reindex (or an interrupted one found) and --reindex-chainstate, before the stores open for the
 // sync: kContinue to go on syncing, or the exit code.
@@ -339,11 +349,17 @@ std::vector<OptionSpec> sync_options() {
       {"reindex", ArgKind::flag, "", "rebuild the block index and the UTXO set from the datadir's block files, then sync"},
       {"reindex-chainstate", ArgKind::flag, "", "rebuild the UTXO set from the stored blocks (block files and index kept), then sync"},
       {"mindiskspace", ArgKind::value, "MiB", "refuse to start, or stop, when the datadir's disk has less free (default 300; 0: no check)"},
+      {"load-snapshot", ArgKind::value, "FILE",
+       "start from a UTXO snapshot (Bitcoin Core's dumptxoutset file): sync headers to its base block, load it, go on from there"},
+      {"snapshot-hash", ArgKind::value, "HEX",
+       "regtest and signet only, with --load-snapshot: the hash_serialized_3 the set must have where the chain parameters name none"},
   });
   return options;
 }
 
-int run_sync_command(const Context& ctx, const ParsedArgs& args) {
+// One run of the node. With headers_until (the first part of --load-snapshot) no block is asked
+// for, the run stops once that header is stored, and prints no report.
+int run_sync_session(const Context& ctx, const ParsedArgs& args, std::optional<Hash256> headers_until) {
   const auto& params = ctx.params();
   auto chain_options = parse_chain_options(args);
   if (!chain_options) return usage(ctx, chain_options.error());
@@ -359,6 +375,7 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   auto progress = parse_uint_option(args, "progress", 5, 0, 86'400);
   if (!progress) return usage(ctx, progress.error());
   rules.progress_interval = std::chrono::seconds(*progress);
+  rules.at_header = headers_until;
 
   auto rpc_config = parse_rpc_options(args, ctx.datadir);
   if (!rpc_config) return usage(ctx, rpc_config.error());
@@ -422,6 +439,10 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   if (auto loaded = stores->headers->load_into(tree); !loaded) return fail(ctx, loaded.error());
   sync::ChainState chain(tree, *stores->headers, *stores->blocks, *stores->utxo, log, *chain_options);
   if (auto i = chain.init(); !i) return fail(ctx, explain_store_failure(i.error(), ctx.datadir, disk_floor));
+  // A chainstate loaded from a snapshot lacks the blocks below its base: serve as a pruned node
+  // does (NODE_NETWORK_LIMITED, recent blocks only), as Core does until its background validation.
+  const bool from_snapshot = stores->utxo->snapshot_base().has_value();
+  if (from_snapshot) peer_cfg->local.services = peer::kNodeWitness | peer::kNodeNetworkLimited;
   const int start_height = chain.tip().height;
   // Blocks stored by an interrupted run are connected first (crash recovery; all of them after
   // --reindex-chainstate).
@@ -450,10 +471,11 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   sync::HeaderSync headers(tree, stores->headers.get(), manager, log, header_config);
   sync::BlockSyncConfig block_config;
   block_config.max_tip_age = header_config.max_tip_age;
+  if (headers_until) block_config.download.window = 0; // headers only
   sync::BlockSync blocks(tree, headers, worker, stores->headers.get(), manager, log, block_config);
   // Blocks are read and framed on the server's own threads; what they read comes back here.
   sync::BlockServerOptions serve_options;
-  serve_options.pruned = pruned;
+  serve_options.pruned = pruned || from_snapshot;
   serve_options.max_upload_target = *upload_target << 20;
   sync::BlockServer server(
       tree, [&worker]() -> const sync::HeaderEntry& { return worker.tip(); },
@@ -491,6 +513,10 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   block_sync = nullptr;
   auto flushed = blocks.finish();
   if (addresses.book) (void)addresses.book->save();
+  if (headers_until) {
+    if (!flushed) return fail(ctx, explain_store_failure(flushed.error(), ctx.datadir, disk_floor));
+    return run.reached_goal() ? kExitOk : run.interrupted() ? kInterrupted : kExitFailure;
+  }
   ctx.err << sync::format_profile(profile_totals(node), blocks.deliveries());
   const double seconds = std::chrono::duration<double>(Clock::now() - node.started).count();
   ctx.out << sync_summary(node, start_height, seconds, run.interrupted()).dump_pretty() << "\n";
@@ -498,6 +524,63 @@ int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   if (!blocks.fatal_error().empty()) return fail(ctx, explain_store_failure(blocks.fatal_error(), ctx.datadir, disk_floor));
   if (!run.disk_too_low().empty()) return fail(ctx, run.disk_too_low());
   return run.reached_goal() || run.interrupted() ? kExitOk : kExitFailure;
+}
+
+namespace {
+
+// --load-snapshot=FILE: headers first (a run that asks for no block) until the snapshot's base
+// block is among them, then the file loaded as `loadtxoutset` does; a restart with the option
+// again finds it loaded and goes on.
+int prepare_snapshot(const Context& ctx, const ParsedArgs& args, const std::filesystem::path& file) {
+  const auto& params = ctx.params();
+  auto given_hash = parse_snapshot_hash(args, ctx.network);
+  if (!given_hash) return usage(ctx, given_hash.error());
+  if (args.has("reindex") || args.has("reindex-chainstate"))
+    return usage(ctx, UsageError{"--load-snapshot replaces the UTXO set: not with --reindex or --reindex-chainstate"});
+  auto base = snapshot_base_block(file, params);
+  if (!base) return fail(ctx, base.error());
+  bool have_header = false;
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(ctx.datadir, ec);
+    auto lock = util::DatadirLock::acquire(ctx.datadir);
+    if (!lock) return fail(ctx, lock.error());
+    const auto chainstate = ctx.datadir / "chainstate";
+    if (std::filesystem::exists(chainstate / "CURRENT", ec)) {
+      auto db = sync::UtxoDb::open(chainstate, params);
+      if (!db) return fail(ctx, db.error());
+      if ((*db)->snapshot_base() == *base) return kContinue; // loaded by an earlier run
+      if (!sync::holds_no_block(**db, params))
+        return fail(ctx, "--load-snapshot: the datadir already has a UTXO set; a snapshot loads only into an empty chainstate");
+    }
+    if (std::filesystem::exists(ctx.datadir / "headers" / "CURRENT", ec)) {
+      auto store = sync::HeaderStore::open(ctx.datadir / "headers", params);
+      if (!store) return fail(ctx, store.error());
+      sync::HeaderTree tree(params);
+      if (auto loaded = (*store)->load_into(tree); !loaded) return fail(ctx, loaded.error());
+      have_header = tree.find(*base) != nullptr;
+    }
+  }
+  if (!have_header) {
+    ctx.err << fmt::format("peregrine sync: syncing headers up to the snapshot's base block {} first\n", base->to_hex());
+    const int headers = run_sync_session(ctx, args, *base);
+    if (headers != kExitOk) return headers == kInterrupted ? kExitOk : headers;
+  }
+  auto loaded = load_snapshot_into(ctx.datadir, params, file, *given_hash);
+  if (!loaded) return fail(ctx, loaded.error());
+  ctx.err << "peregrine sync: snapshot loaded: " << loaded->dump() << "\n";
+  return kContinue;
+}
+
+} // namespace
+
+int run_sync_command(const Context& ctx, const ParsedArgs& args) {
+  if (auto file = args.value("load-snapshot")) {
+    if (int prepared = prepare_snapshot(ctx, args, *file); prepared != kContinue) return prepared;
+  } else if (args.has("snapshot-hash")) {
+    return usage(ctx, UsageError{"--snapshot-hash goes with --load-snapshot"});
+  }
+  return run_sync_session(ctx, args, std::nullopt);
 }
 
 } // namespace peregrine::node

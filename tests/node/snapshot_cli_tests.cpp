@@ -109,3 +109,44 @@ TEST_CASE("snapshot-info: Core's files, with Core's statistics; a damaged one is
   CHECK_MESSAGE(damaged.err.find("bad snapshot at byte 13350 (coin 230 of 230): truncated: coin.script") != std::string::npos,
                 damaged.err);
 }
+
+TEST_CASE("loadtxoutset: Bitcoin Core's file gives the UTXO statistics of importing the same blocks") {
+  test::TempDir imported("peregrine-loadtxoutset-import");
+  import_206(imported);
+  test::TempDir loaded("peregrine-loadtxoutset");
+  std::filesystem::create_directories(loaded.path);
+  std::filesystem::copy(imported.path / "headers", loaded.path / "headers"); // the headers, no block
+  const std::string datadir = "--datadir=" + loaded.path.string();
+  const std::string core_hash = "6f596a9fb79023e72ac6c2423e9dff4991f49994c0a55d1a2124ce03a98e9d74";
+
+  // Regtest's assumeutxo entries are Core's test chain's: this block needs the hash given.
+  auto refused = run({"loadtxoutset", "--network=regtest", datadir, kCoreDump});
+  CHECK(refused.code == node::kExitFailure);
+  CHECK(refused.err.find("--snapshot-hash=HEX") != std::string::npos);
+  auto wrong = run({"loadtxoutset", "--network=regtest", datadir, "--snapshot-hash=" + std::string(64, '1'), kCoreDump});
+  CHECK(wrong.code == node::kExitFailure);
+  CHECK(wrong.err.find("refused") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(loaded.path / "chainstate.snapshot"));
+
+  auto r = run({"loadtxoutset", "--network=regtest", datadir, "--snapshot-hash=" + core_hash, kCoreDump});
+  REQUIRE_MESSAGE(r.code == node::kExitOk, r.err);
+  auto doc = summary(r);
+  CHECK(field(doc, "coins_loaded") == "230");
+  CHECK(field(doc, "base_height") == "206");
+
+  auto stats = [](const test::TempDir& dir) {
+    auto s = run({"utxo-stats", "--network=regtest", "--datadir=" + dir.path.string()});
+    REQUIRE_MESSAGE(s.code == node::kExitOk, s.err);
+    auto d = summary(s);
+    d.set("disk_size", util::json::Value());
+    return d.dump();
+  };
+  CHECK(stats(loaded) == stats(imported));
+
+  // Into a chainstate that holds a set already: refused, and it stays as it was.
+  auto again = run({"loadtxoutset", "--network=regtest", datadir, "--snapshot-hash=" + core_hash, kCoreDump});
+  CHECK(again.code == node::kExitFailure);
+  CHECK(again.err.find("already at height 206") != std::string::npos);
+  auto on_main = run({"loadtxoutset", "--network=main", datadir, "--snapshot-hash=" + core_hash, kCoreDump});
+  CHECK(on_main.code == node::kExitUsage);
+}
