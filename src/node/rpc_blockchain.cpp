@@ -134,6 +134,30 @@ RpcResult getblockchaininfo(const SyncNode& node) {
   return out;
 }
 
+// Core's getchainstates: the chainstate in use. One until background validation is built: a
+// set loaded from a snapshot names its base (snapshot_blockhash) and is not validated from genesis.
+RpcResult getchainstates(const SyncNode& node) {
+  const sync::HeaderEntry& tip = node.chain.tip();
+  json::Value state = json::Value::object();
+  state.set("blocks", static_cast<std::int64_t>(tip.height));
+  state.set("bestblockhash", tip.hash->to_hex());
+  state.set("bits", fmt::format("{:08x}", tip.bits));
+  state.set("target", consensus::decode_compact(tip.bits).value.to_hex());
+  state.set("difficulty", difficulty(tip.bits));
+  state.set("verificationprogress", sync::verification_progress(node.params.chain_tx_data, node.chain.chain_tx(),
+                                                                tip.time, util::unix_time()));
+  const auto& base = node.stores.utxo->snapshot_base(); // set before the node starts, constant since
+  if (base) state.set("snapshot_blockhash", base->to_hex());
+  state.set("coins_db_cache_bytes", static_cast<std::uint64_t>(node.stores.utxo->cache_bytes()));
+  state.set("validated", !base.has_value());
+  json::Value states = json::Value::array();
+  states.push_back(std::move(state));
+  json::Value out = json::Value::object();
+  out.set("headers", static_cast<std::int64_t>(node.tree.best_height()));
+  out.set("chainstates", std::move(states));
+  return out;
+}
+
 // Core's getchaintips: every header without a child, and the active tip, with how it stands.
 RpcResult getchaintips(const SyncNode& node) {
   std::vector<const sync::HeaderEntry*> leaves;
@@ -395,6 +419,10 @@ void add_blockchain_methods(RpcDispatcher& rpc, SyncNode& node) {
   add("getchaintips", {}, "getchaintips\n\nReturn information about all known tips in the block tree, including the main "
       "chain as well as orphaned branches.",
       [&node](const Args&) { return getchaintips(node); });
+  add("getchainstates", {}, "getchainstates\n\nReturn information about chainstates (one: background validation of a "
+      "snapshot's chainstate is not built yet; a chainstate loaded from a snapshot has snapshot_blockhash and validated "
+      "false).",
+      [&node](const Args&) { return getchainstates(node); });
   add("gettxout", {"txid", "n", "include_mempool"},
       "gettxout \"txid\" n ( include_mempool )\n\nReturns details about an unspent transaction output (this node has no "
       "mempool: include_mempool is accepted and changes nothing).",

@@ -118,6 +118,11 @@ def main():
             bcoin.expect("from a snapshot: NETWORK_LIMITED, not NETWORK",
                          "NETWORK_LIMITED" in names and "NETWORK" not in names, str(names))
             check("restart: height", rpc("getblockcount"), 300)
+            states = rpc("getchainstates")
+            check("getchainstates: one chainstate", len(states["chainstates"]), 1)
+            check("getchainstates: its snapshot base", states["chainstates"][0].get("snapshot_blockhash"),
+                  dump["base_hash"])
+            check("getchainstates: not validated from genesis", states["chainstates"][0]["validated"], False)
             rpc("stop")
             check("restart: exit", proc.wait(timeout=60), 0)
         finally:
