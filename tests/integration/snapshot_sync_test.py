@@ -7,7 +7,9 @@ Usage: snapshot_sync_test.py PEREGRINE WORKDIR P2P_PORT RPC_PORT
    prefix. B imports its chain and dumps the set at 200 (`peregrine dumptxoutset`); A imports all
    300 and serves them.
 2. Refusals leave the new datadir's chainstate as it was: the hash not given (regtest has no
-   assumeutxo entry for this block), a wrong hash, a tampered coin, --snapshot-hash on mainnet.
+   assumeutxo entry for this block), a wrong hash, a tampered coin, --snapshot-hash on mainnet. A
+   kill -9 while the set is written leaves the chainstate empty (the next load goes through); one
+   right after the rename leaves the loaded set.
 3. D: `sync --load-snapshot=FILE --snapshot-hash=H --connect=A --stop-at-height=300`: headers first,
    the set loaded, blocks 201-300 only downloaded; its `utxo-stats` equal A's on every figure but
    disk_size, and its block file holds 100 blocks, not 300.
@@ -83,6 +85,21 @@ def main():
         r = subprocess.run([peregrine, "sync", "--network=main", f"--datadir={j('M')}", f"--load-snapshot={j('snap.dat')}",
                             "--snapshot-hash=" + H], capture_output=True, text=True, timeout=60)
         check("--snapshot-hash on mainnet: usage error", r.returncode, 2)
+
+        # A crash while the set is written, and one right after it took the chainstate's name: the
+        # first leaves the chainstate empty (and the next load goes through), the second a loaded set.
+        shutil.copytree(j("D"), j("K"))
+        for plan, loaded in (("chainstate.snapshot:write:crash:2", False), ("chainstate:rename:crash:1", True)):
+            shutil.rmtree(j("K", "chainstate"), ignore_errors=True)
+            shutil.rmtree(j("K", "chainstate.snapshot"), ignore_errors=True)
+            r = subprocess.run([peregrine, "loadtxoutset", R, f"--datadir={j('K')}", f"--snapshot-hash={H}", j("snap.dat")],
+                               capture_output=True, text=True, timeout=60, env=dict(os.environ, PEREGRINE_FAULT=plan))
+            check(f"{plan}: killed", r.returncode, -9)
+            check(f"{plan}: the chainstate's height after the crash",
+                  stats(peregrine, j("K"))["height"] if os.path.exists(j("K", "chainstate")) else 0, 200 if loaded else 0)
+            if not loaded:
+                bcoin.run([peregrine, "loadtxoutset", R, f"--datadir={j('K')}", f"--snapshot-hash={H}", j("snap.dat")])
+                check(f"{plan}: loaded on the next try", stats(peregrine, j("K")), want_200)
 
         # 3. From the snapshot to the tip.
         t0 = time.monotonic()
