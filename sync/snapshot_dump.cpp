@@ -93,7 +93,7 @@ std::expected<SnapshotDump, std::string> dump_utxo_snapshot(const UtxoDb& db, co
     const Bytes header = encode_snapshot_header(dump.header); // the count patched in at the end
     if (auto a = file.append(header); !a) return std::unexpected(a.error());
 
-    UtxoStatsAccumulator stats;
+    UtxoStatsAccumulator stats(false); // Core gives hash_serialized_3 only
     std::uint64_t count = 0;
     Hash256 txid;
     std::uint64_t in_group = 0;

@@ -21,7 +21,7 @@ struct SnapshotDump {
   std::uint64_t bytes = 0;
   std::vector<Hash256> chunk_hashes;
   Hash256 root;
-  UtxoStats stats; // of the coins written: hash_serialized_3, muhash, counts
+  UtxoStats stats; // of the coins written: hash_serialized_3 and counts (no muhash)
 };
 
 // version 2 writes Core v31's file; version 3 the draft's, with base_height.

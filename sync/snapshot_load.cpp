@@ -24,7 +24,7 @@ std::expected<SnapshotLoad, std::string> load_into(SnapshotReader& reader, const
   auto db = UtxoDb::open(dir, params);
   if (!db) return std::unexpected(db.error());
   if (auto b = (*db)->begin_flush(expect.base_block); !b) return std::unexpected(b.error());
-  UtxoStatsAccumulator stats;
+  UtxoStatsAccumulator stats(false); // Core checks hash_serialized_3 only
   UtxoDb::Batch batch;
   for (;;) {
     auto next = reader.next();

@@ -35,7 +35,7 @@ std::expected<UtxoStats, std::string> UtxoStatsAccumulator::finish() {
   Hash256 hash;
   hash.bytes = crypto::sha256(sha_.finalize());
   stats_.hash_serialized_3 = hash;
-  stats_.muhash = muhash_.finalize();
+  if (with_muhash_) stats_.muhash = muhash_.finalize();
   return stats_;
 }
 
@@ -47,7 +47,7 @@ void UtxoStatsAccumulator::flush() {
   for (const Pending& p : pending_) {
     ByteSpan bytes(arena_.data() + p.offset, p.size);
     sha_.write(bytes);
-    muhash_.insert(bytes);
+    if (with_muhash_) muhash_.insert(bytes);
   }
   pending_.clear();
   arena_.clear();

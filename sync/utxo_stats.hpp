@@ -38,6 +38,9 @@ struct UtxoStats {
 // hashed sorted once the txid changes. Snapshot files come in the same order.
 class UtxoStatsAccumulator {
 public:
+  // MuHash costs about as much as everything else together: those who need only
+  // hash_serialized_3 (a snapshot's dump and load, as Core's) leave it out (muhash stays zero).
+  explicit UtxoStatsAccumulator(bool with_muhash = true) : with_muhash_(with_muhash) {}
   void add(const wire::OutPoint& outpoint, const consensus::Coin& coin);
   // An error when the total amount overflows.
   std::expected<UtxoStats, std::string> finish();
@@ -50,6 +53,7 @@ private:
   };
   void flush();
 
+  bool with_muhash_;
   UtxoStats stats_;
   bool overflow_ = false;
   Hash256 txid_;

@@ -43,7 +43,8 @@ struct OldHasher {
 };
 using OldMap = std::unordered_map<wire::OutPoint, OldEntry, OldHasher>;
 
-// Today's output mix, roughly: P2WPKH, P2PKH, P2TR, P2SH, P2WSH.
+} // namespace
+
 Bytes standard_script(std::mt19937_64& rng) {
   const auto roll = rng() % 100;
   Bytes s;
@@ -58,6 +59,8 @@ Bytes standard_script(std::mt19937_64& rng) {
   if (roll >= 85 && roll < 95) s.push_back(0x87);
   return s;
 }
+
+namespace {
 
 struct Workload {
   std::vector<wire::OutPoint> outpoints; // in the set

@@ -7,6 +7,9 @@
 #include <cstddef>
 #include <filesystem>
 #include <iosfwd>
+#include <random>
+
+#include "util/bytes.hpp"
 
 namespace peregrine::bench {
 
@@ -17,6 +20,9 @@ struct CoinsBenchOptions {
   std::filesystem::path scratch;      // the databases are made, and removed, inside
   bool json = false;
 };
+
+// A script of today's output mix, roughly: P2WPKH, P2PKH, P2TR, P2SH, P2WSH.
+Bytes standard_script(std::mt19937_64& rng);
 
 // False (after a message on err) if a database cannot be made or written.
 bool run_coins_bench(std::ostream& out, std::ostream& err, const CoinsBenchOptions& options);

@@ -9,6 +9,7 @@
 
 #include "bench/addrbook_bench.hpp"
 #include "bench/coins_bench.hpp"
+#include "bench/snapshot_bench.hpp"
 #include "bench/decode_bench.hpp"
 #include "bench/generate_bench.hpp"
 #include "bench/header_tree_bench.hpp"
@@ -75,6 +76,19 @@ int run_coins_bench_command(const Context& ctx, const ParsedArgs& args, double s
   return bench::run_coins_bench(ctx.out, ctx.err, o) ? kExitOk : kExitFailure;
 }
 
+// `bench snapshot`: as `bench coins`, scratch under --datadir if given.
+int run_snapshot_bench_command(const Context& ctx, const ParsedArgs& args) {
+  constexpr std::string_view kName = "peregrine bench snapshot";
+  if (args.positional().size() > 1) return command_misused(ctx, kName, "takes no files");
+  auto coins = parse_uint_option(args, "coins", 1'000'000, 1'000, 200'000'000);
+  if (!coins) return command_misused(ctx, kName, coins.error().message);
+  bench::SnapshotBenchOptions o;
+  o.coins = static_cast<std::size_t>(*coins);
+  o.json = args.has("json");
+  o.scratch = args.has("datadir") ? ctx.datadir : std::filesystem::temp_directory_path();
+  return bench::run_snapshot_bench(ctx.out, ctx.err, o) ? kExitOk : kExitFailure;
+}
+
 } // namespace
 
 std::vector<OptionSpec> bench_options() {
@@ -85,7 +99,7 @@ std::vector<OptionSpec> bench_options() {
        "verify: threads of the parallel run; import: script-check threads; generate: threads of the "
        "second run (default: one per core)"},
       {"runs", ArgKind::value, "N", "import: runs, each into a fresh temporary datadir (default 3)"},
-      {"coins", ArgKind::value, "N", "coins: size of the coin set (default 1,000,000)"},
+      {"coins", ArgKind::value, "N", "coins, snapshot: size of the coin set (default 1,000,000)"},
       {"headers", ArgKind::value, "N", "header-tree: headers mined and indexed (default 100,000)"},
       {"dbcache", ArgKind::value, "MIB", "import: coins cache size in MiB (default 450)"},
       {"assumevalid", ArgKind::value, "0|HASH",
@@ -180,6 +194,7 @@ int run_bench_command(const Context& ctx, const ParsedArgs& args) {
     return ok ? kExitOk : kExitFailure;
   }
   if (name == "coins") return run_coins_bench_command(ctx, args, static_cast<double>(*seconds));
+  if (name == "snapshot") return run_snapshot_bench_command(ctx, args);
   ctx.err << fmt::format(
       "peregrine bench: unknown benchmark '{}' (available: decode, verify, p2p, addrbook, headers, "
       "header-tree, import, generate, coins)\n",

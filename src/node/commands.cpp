@@ -60,7 +60,7 @@ const std::vector<Command>& commands() {
        {{"chunk-hashes", ArgKind::flag, "", "also print every chunk's hash"}}, 1, 1, run_snapshot_info_command},
       {"bench", "NAME [FILE...]",
        "run a benchmark and print its figures (NAME: decode [BLOCK], verify [BLOCK SPENT], "
-       "p2p [BLOCK], addrbook, headers [FILE], header-tree, import [FILE], generate, coins)",
+       "p2p [BLOCK], addrbook, headers [FILE], header-tree, import [FILE], generate, coins, snapshot)",
        bench_options(), 1, 3, run_bench_command},
       {"decode", "FILE", "decode a raw block, blk*.dat file, raw transaction or framed P2P messages (binary or hex) into JSON lines",
        decode_options(), 1, 1, run_decode_command},

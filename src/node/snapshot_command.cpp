@@ -67,7 +67,6 @@ json::Value dump_result_json(const sync::SnapshotDump& dump, const fs::path& pat
   out.set("bytes", dump.bytes);
   out.set("chunks", static_cast<std::uint64_t>(dump.chunk_hashes.size()));
   out.set("chunk_root", dump.root.to_hex());
-  out.set("muhash", dump.stats.muhash.to_hex());
   return out;
 }
 

@@ -208,7 +208,7 @@ TEST_CASE("snapshot: a dump of a database reads back coin for coin, with the dat
     REQUIRE_MESSAGE(dump.has_value(), dump.error());
     CHECK(dump->header.coins_count == changes.size());
     CHECK(dump->stats.hash_serialized_3 == expected->hash_serialized_3);
-    CHECK(dump->stats.muhash == expected->muhash);
+    CHECK(dump->stats.muhash == Hash256{}); // left out: Core gives hash_serialized_3 only
     CHECK_FALSE(std::filesystem::exists(sync::incomplete_snapshot_path(path)));
     auto bytes = util::read_file(path);
     REQUIRE(bytes.has_value());
