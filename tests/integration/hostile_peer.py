@@ -122,6 +122,7 @@ class HostilePeer:
         self.closed_at = None  # time.monotonic() when the node's end was seen closed
         self.got_version = threading.Event()
         self.got_verack = threading.Event()
+        self.sent_verack = threading.Event()  # our half of the handshake is out: the node will read what follows
         self.received = queue.Queue()  # (command, payload) of everything but ping
         self.commands = []
         self._pongs = set()
@@ -153,6 +154,7 @@ class HostilePeer:
             return False
         if send_verack:
             self.send("verack")
+            self.sent_verack.set()
         return self.got_verack.wait(timeout)
 
     # -- observing
@@ -272,9 +274,11 @@ class Listener:
                 peer = self.accepted.get(timeout=max(deadline - time.monotonic(), 0.01))
             except queue.Empty:
                 return None
-            while not peer.got_verack.is_set() and not peer.closed.is_set() and time.monotonic() < deadline:
+            # Both halves: messages sent before our verack would be dropped by the node as early.
+            done = lambda: peer.got_verack.is_set() and peer.sent_verack.is_set()
+            while not done() and not peer.closed.is_set() and time.monotonic() < deadline:
                 time.sleep(0.02)
-            if peer.got_verack.is_set() and not peer.closed.is_set():
+            if done() and not peer.closed.is_set():
                 peer.name = name
                 return peer
             peer.close()
