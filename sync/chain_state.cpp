@@ -65,6 +65,16 @@ std::expected<void, std::string> ChainState::init() {
     if (e.have_data()) note_top(block_file_top_, e.data_pos().file, e.height);
     if (e.have_undo()) note_top(undo_file_top_, e.undo_pos().file, e.height);
   });
+  // A snapshot loaded into this database (RPC loadtxoutset) and cut short: its coins are no
+  // block's set. Back to empty, as the load had never begun.
+  if (const auto& unfinished = utxo_.unfinished_flush(); unfinished && utxo_.snapshot_base() == unfinished->to) {
+    log_.warn(kLog, "a UTXO snapshot load toward block {} was interrupted: the chainstate is emptied",
+              unfinished->to.to_hex());
+    if (auto w = utxo_.wipe(); !w) return w;
+    tip_ = &tree_.genesis();
+    chain_tx_ = 1;
+    return {};
+  }
   // A database that has never been written holds the set of genesis alone (its coinbase is unspendable).
   if (utxo_.best_block().is_zero()) {
     tip_ = &tree_.genesis();

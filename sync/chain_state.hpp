@@ -32,6 +32,7 @@
 #include "sync/header_store.hpp"
 #include "sync/header_tree.hpp"
 #include "sync/script_checker.hpp"
+#include "sync/snapshot_load.hpp"
 #include "sync/utxo_db.hpp"
 #include "util/log.hpp"
 #include "util/thread_pool.hpp"
@@ -128,6 +129,11 @@ public:
   // RPC pruneblockchain (--prune only): flushes, then deletes the blk and rev files whose blocks are
   // all at or below height, never the last 288 blocks' data nor the files being written.
   std::expected<void, std::string> prune_to(int height);
+
+  // RPC loadtxoutset (sync/chain_snapshot.cpp): while the chain is at genesis with nothing
+  // connected, the snapshot becomes the UTXO set and its base the tip; blocks below the base are
+  // never connected here. On a refusal the database is wiped back to empty.
+  std::expected<SnapshotLoad, std::string> load_snapshot(SnapshotReader& reader, const SnapshotExpectation& expect);
 
   // RPC verifychain (sync/chain_verify.cpp): checks the last `blocks` blocks of the chain (0: all
   // with data) at Core's levels: 0 the block reads back with its hash, 1 its context-free rules, 2

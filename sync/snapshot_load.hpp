@@ -33,8 +33,16 @@ struct SnapshotLoad {
   Hash256 root;
 };
 
-// Reads `in` (whose header was already read by `reader`) into a new database at `dir`, which must
-// not exist. On any error the directory is removed.
+class UtxoDb;
+
+// Reads the snapshot into `db`, which must hold no block: the snapshot marker first, then the
+// coins as a flush in parts toward the base, then (the hash matched) the base as best block. On an
+// error the database is left part-written: the caller wipes it (UtxoDb::wipe); after a crash the
+// marker and the unfinished flush toward the same block say what happened (ChainState::init).
+std::expected<SnapshotLoad, std::string> load_utxo_snapshot(SnapshotReader& reader, const SnapshotExpectation& expect,
+                                                            UtxoDb& db);
+
+// The same into a new database at `dir`, which must not exist. On any error the directory is removed.
 std::expected<SnapshotLoad, std::string> load_utxo_snapshot(SnapshotReader& reader, const SnapshotExpectation& expect,
                                                             const consensus::ChainParams& params,
                                                             const std::filesystem::path& dir);

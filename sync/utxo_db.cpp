@@ -175,6 +175,29 @@ std::expected<void, std::string> UtxoDb::write_part(Batch& part) {
   return commit(*batch, false);
 }
 
+std::expected<void, std::string> UtxoDb::wipe() {
+  leveldb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<leveldb::Iterator> it(db_.db->NewIterator(options));
+  leveldb::WriteBatch batch;
+  // Every key but the format version's (open_leveldb's, kept so the database stays ours).
+  for (it->Seek(leveldb::Slice(&kCoinPrefix, 1)); it->Valid() && it->key()[0] == kCoinPrefix; it->Next()) {
+    batch.Delete(it->key());
+    if (batch.ApproximateSize() >= (std::size_t{16} << 20)) {
+      if (auto w = commit(batch, false); !w) return w;
+      batch.Clear();
+    }
+  }
+  if (!it->status().ok()) return std::unexpected(leveldb_error("cannot read", "UTXO database", dir_, it->status()));
+  for (const char* key : {kBestBlockKey, kChainTxKey, kFlushKey, kSnapshotKey}) batch.Delete(key);
+  if (auto w = commit(batch, true); !w) return w;
+  best_block_ = Hash256{};
+  chain_tx_ = 0;
+  unfinished_.reset();
+  snapshot_base_.reset();
+  return {};
+}
+
 std::expected<void, std::string> UtxoDb::set_snapshot_base(const Hash256& base) {
   leveldb::WriteBatch batch;
   batch.Put(kSnapshotKey, leveldb::Slice(reinterpret_cast<const char*>(base.bytes.data()), 32));

@@ -109,6 +109,9 @@ public:
   // below it were never connected here. Written before the load's last step, which makes it durable.
   const std::optional<Hash256>& snapshot_base() const { return snapshot_base_; }
   std::expected<void, std::string> set_snapshot_base(const Hash256& base);
+  // Removes every coin and marker, durably: the database of no block (a snapshot load that failed
+  // or was interrupted in the node's own chainstate).
+  std::expected<void, std::string> wipe();
 
   // Every coin in key order, as Core's database cursor: txid bytes as stored, then the index's
   // VARINT bytes (not numeric order across VARINT lengths; utxo_stats sorts each txid's coins).

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <limits>
 #include <unordered_set>
 
@@ -13,8 +12,6 @@
 #include "node/rpc_block_stats.hpp"
 #include "node/rpc_chain_view.hpp"
 #include "node/rpc_params.hpp"
-#include "node/snapshot_command.hpp"
-#include "sync/snapshot_dump.hpp"
 #include "sync/sync_progress.hpp"
 #include "sync/utxo_stats.hpp"
 #include "util/hex.hpp"
@@ -246,38 +243,6 @@ RpcResult gettxoutsetinfo(SyncNode& node) {
   return sync::to_json(*stats);
 }
 
-// Core's dumptxoutset "path" ( "type" ): the UTXO set at the tip, written as Core writes it (format
-// version 2). "rollback" (to an earlier block) is not supported yet. Runs on the chain thread
-// after a flush, so the file is the set of exactly the tip it names.
-RpcResult dumptxoutset(SyncNode& node, const Args& args) {
-  auto path_text = string_arg(args, 0, "path");
-  if (!path_text) return std::unexpected(path_text.error());
-  std::string type = "latest";
-  if (arg(args, 1)) {
-    auto t = string_arg(args, 1, "type");
-    if (!t) return std::unexpected(t.error());
-    if (!t->empty()) type = *t;
-  }
-  if (type == "rollback") return std::unexpected(invalid_parameter("dumptxoutset \"rollback\" is not supported yet: use \"latest\""));
-  if (type != "latest")
-    return std::unexpected(invalid_parameter(fmt::format("Invalid snapshot type \"{}\" specified. Please specify \"rollback\" or \"latest\"", type)));
-  const std::filesystem::path path = std::filesystem::path(*path_text).is_absolute() ? std::filesystem::path(*path_text)
-                                                                                     : node.datadir / *path_text;
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec))
-    return std::unexpected(invalid_parameter(fmt::format(
-        "{} already exists. If you are sure this is what you want, move it out of the way first", path.string())));
-  std::uint64_t chain_tx = 0; // read on the chain thread, which writes it
-  auto dumped = node.chain.call([&](sync::ChainState& chain) -> std::expected<sync::SnapshotDump, std::string> {
-    if (auto flushed = chain.flush(); !flushed) return std::unexpected(flushed.error());
-    chain_tx = node.stores.utxo->chain_tx();
-    return sync::dump_utxo_snapshot(*node.stores.utxo, node.params.magic, sync::kSnapshotVersionCore,
-                                    static_cast<std::uint32_t>(chain.tip().height), path);
-  });
-  if (!dumped) return std::unexpected(RpcError{rpc_code::misc_error, dumped.error()});
-  return dump_result_json(*dumped, path, chain_tx);
-}
-
 // Core's getdeploymentinfo: the soft forks buried at fixed heights, and taproot, which Core still
 // lists as a BIP9 deployment (always active on regtest).
 RpcResult getdeploymentinfo(const SyncNode& node, const Args& args) {
@@ -431,11 +396,6 @@ void add_blockchain_methods(RpcDispatcher& rpc, SyncNode& node) {
       "gettxoutsetinfo ( \"hash_type\" hash_or_height use_index )\n\nReturns statistics about the unspent transaction output set "
       "at the tip (hash_type: muhash and hash_serialized_3 are both given).",
       [&node](const Args&) { return gettxoutsetinfo(node); });
-  add("dumptxoutset", {"path", "type"},
-      "dumptxoutset \"path\" ( \"type\" )\n\nWrite the serialized UTXO set to a file (Bitcoin Core's snapshot format, "
-      "version 2). path is relative to the datadir unless absolute and must not exist; type: \"latest\" (the default; "
-      "\"rollback\" is not supported yet).",
-      [&node](const Args& a) { return dumptxoutset(node, a); });
   add("getblockstats", {"hash_or_height", "stats"},
       "getblockstats hash_or_height ( stats )\n\nCompute per block statistics for a given window. All amounts are in "
       "satoshis.",

@@ -127,6 +127,24 @@ std::expected<Hash256, std::string> snapshot_base_block(const fs::path& file, co
   return (*reader)->header().base_block;
 }
 
+std::expected<sync::SnapshotExpectation, std::string> snapshot_expectation(const consensus::ChainParams& params,
+                                                                           const sync::HeaderEntry& base,
+                                                                           const std::optional<Hash256>& given_hash) {
+  sync::SnapshotExpectation expect{*base.hash, static_cast<std::uint32_t>(base.height), {}, 0};
+  if (const auto* vouched = assumeutxo_for(params, *base.hash); vouched && vouched->height == base.height) {
+    expect.hash_serialized = vouched->hash_serialized;
+    expect.chain_tx = vouched->chain_tx_count;
+  } else if (given_hash) {
+    expect.hash_serialized = *given_hash;
+  } else {
+    const bool may_give = params.network == consensus::Network::regtest || params.network == consensus::Network::signet;
+    return std::unexpected(fmt::format("the chain parameters of {} name no UTXO set for block {} at height {}{}",
+                                       consensus::to_string(params.network), base.hash->to_hex(), base.height,
+                                       may_give ? " (give the set's hash with --snapshot-hash=HEX)" : ""));
+  }
+  return expect;
+}
+
 std::expected<json::Value, std::string> load_snapshot_into(const fs::path& datadir, const consensus::ChainParams& params,
                                                            const fs::path& file, const std::optional<Hash256>& given_hash) {
   std::ifstream in(file, std::ios::binary);
@@ -148,18 +166,8 @@ std::expected<json::Value, std::string> load_snapshot_into(const fs::path& datad
                                        "first (sync --load-snapshot does)", base.to_hex()));
   if (!entry->valid()) return std::unexpected(fmt::format("the snapshot's base block {} is invalid", base.to_hex()));
 
-  sync::SnapshotExpectation expect{base, static_cast<std::uint32_t>(entry->height), {}, 0};
-  if (const auto* vouched = assumeutxo_for(params, base); vouched && vouched->height == entry->height) {
-    expect.hash_serialized = vouched->hash_serialized;
-    expect.chain_tx = vouched->chain_tx_count;
-  } else if (given_hash) {
-    expect.hash_serialized = *given_hash;
-  } else {
-    const bool may_give = params.network == consensus::Network::regtest || params.network == consensus::Network::signet;
-    return std::unexpected(fmt::format("the chain parameters of {} name no UTXO set for block {} at height {}{}",
-                                       consensus::to_string(params.network), base.to_hex(), entry->height,
-                                       may_give ? " (give the set's hash with --snapshot-hash=HEX)" : ""));
-  }
+  auto expect = snapshot_expectation(params, *entry, given_hash);
+  if (!expect) return std::unexpected(expect.error());
 
   // Only into a chainstate that holds nothing yet: it is replaced whole.
   const fs::path chainstate = datadir / "chainstate";
@@ -177,7 +185,7 @@ std::expected<json::Value, std::string> load_snapshot_into(const fs::path& datad
   const fs::path loading = datadir / "chainstate.snapshot";
   fs::remove_all(loading, ec); // an interrupted load's leftover
   const util::Stopwatch timer;
-  auto loaded = sync::load_utxo_snapshot(**reader, expect, params, loading);
+  auto loaded = sync::load_utxo_snapshot(**reader, *expect, params, loading);
   if (!loaded) return std::unexpected(fmt::format("{}: {}", file.string(), loaded.error()));
   // The empty chainstate goes, the loaded one takes its name; a crash between the two leaves no
   // chainstate (an empty one is made at the next start) and the loaded one beside it, which the

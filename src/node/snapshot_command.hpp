@@ -15,7 +15,9 @@
 
 #include "consensus/chainparams.hpp"
 #include "node/cli.hpp"
+#include "sync/header_tree.hpp"
 #include "sync/snapshot_dump.hpp"
+#include "sync/snapshot_load.hpp"
 #include "util/json.hpp"
 
 namespace peregrine::node {
@@ -33,6 +35,11 @@ std::expected<std::optional<Hash256>, UsageError> parse_snapshot_hash(const Pars
 // The base block a snapshot file names (its header read and checked against the network).
 std::expected<Hash256, std::string> snapshot_base_block(const std::filesystem::path& file,
                                                         const consensus::ChainParams& params);
+// What a snapshot of `base` must hash to: the chain parameters' assumeutxo entry for it, else
+// given_hash (--snapshot-hash), else an error saying so.
+std::expected<sync::SnapshotExpectation, std::string> snapshot_expectation(const consensus::ChainParams& params,
+                                                                           const sync::HeaderEntry& base,
+                                                                           const std::optional<Hash256>& given_hash);
 // loadtxoutset on a datadir (locked meanwhile): the file read into a new chainstate and checked
 // against the chain parameters' hash (or given_hash), which then replaces the empty one. The
 // result is Core's (coins_loaded, tip_hash, base_height, path) and ours.

@@ -352,7 +352,7 @@ std::vector<OptionSpec> sync_options() {
       {"load-snapshot", ArgKind::value, "FILE",
        "start from a UTXO snapshot (Bitcoin Core's dumptxoutset file): sync headers to its base block, load it, go on from there"},
       {"snapshot-hash", ArgKind::value, "HEX",
-       "regtest and signet only, with --load-snapshot: the hash_serialized_3 the set must have where the chain parameters name none"},
+       "regtest and signet only: the hash_serialized_3 a snapshot (--load-snapshot, RPC loadtxoutset) must have where the chain parameters name none"},
   });
   return options;
 }
@@ -487,7 +487,10 @@ int run_sync_session(const Context& ctx, const ParsedArgs& args, std::optional<H
   blocks.set_profile(&profile);
 
   SyncNode node{params, *stores, tree, worker, headers, blocks, server, manager, profile, log, chain_options->par,
-                pruned, chain_options->prune_target_bytes, ctx.datadir, Clock::now(), {}};
+                pruned, chain_options->prune_target_bytes, ctx.datadir, Clock::now(), {}, {}};
+  auto snapshot_hash = parse_snapshot_hash(args, ctx.network); // for RPC loadtxoutset
+  if (!snapshot_hash) return usage(ctx, snapshot_hash.error());
+  node.snapshot_hash = *snapshot_hash;
   SyncRun run(io, node, rules, addresses, log);
   run.set_log_file(*log_file);
   node.request_stop = [&run] { run.stop_soon(); };
@@ -577,8 +580,6 @@ int prepare_snapshot(const Context& ctx, const ParsedArgs& args, const std::file
 int run_sync_command(const Context& ctx, const ParsedArgs& args) {
   if (auto file = args.value("load-snapshot")) {
     if (int prepared = prepare_snapshot(ctx, args, *file); prepared != kContinue) return prepared;
-  } else if (args.has("snapshot-hash")) {
-    return usage(ctx, UsageError{"--snapshot-hash goes with --load-snapshot"});
   }
   return run_sync_session(ctx, args, std::nullopt);
 }

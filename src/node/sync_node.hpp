@@ -4,6 +4,7 @@
 // chain, which runs on its own thread and is read through its published snapshot.
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <functional>
 
 #include "consensus/chainparams.hpp"
@@ -36,6 +37,7 @@ struct SyncNode {
   std::filesystem::path datadir;
   std::chrono::steady_clock::time_point started;
   std::function<void()> request_stop; // a clean shutdown (the RPC `stop`)
+  std::optional<Hash256> snapshot_hash; // --snapshot-hash (regtest, signet): what loadtxoutset may trust
 };
 
 // The bottleneck report's figures so far.

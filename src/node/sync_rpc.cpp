@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "node/rpc_blockchain.hpp"
+#include "node/rpc_snapshot.hpp"
 #include "node/rpc_control.hpp"
 #include "node/core_json.hpp"
 #include "node/rpc_params.hpp"
@@ -263,6 +264,7 @@ RpcResult listbanned(SyncNode& node) {
 
 void add_sync_methods(RpcDispatcher& rpc, SyncNode& node) {
   add_blockchain_methods(rpc, node);
+  add_snapshot_methods(rpc, node);
   add_control_methods(rpc, node);
   auto add = [&rpc](std::string name, std::vector<std::string> args, std::string help,
                     std::function<RpcResult(const Args&)> fn) {

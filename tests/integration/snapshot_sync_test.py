@@ -15,6 +15,8 @@ Usage: snapshot_sync_test.py PEREGRINE WORKDIR P2P_PORT RPC_PORT
    disk_size, and its block file holds 100 blocks, not 300.
 4. D restarted with the same options: the snapshot is found loaded and the run ends at once; with
    RPC, getnetworkinfo shows NETWORK_LIMITED (blocks below the base are not held), not NETWORK.
+5. E, running with the headers (from a refused run) and no peer: RPC loadtxoutset makes the snapshot its set (a
+   second call is refused), then `addnode` A: it reaches A's set at 300.
 No bcoin needed.
 """
 import json
@@ -89,6 +91,7 @@ def main():
         # A crash while the set is written, and one right after it took the chainstate's name: the
         # first leaves the chainstate empty (and the next load goes through), the second a loaded set.
         shutil.copytree(j("D"), j("K"))
+        shutil.copytree(j("D"), j("E"))  # headers to 300 (the refused runs synced them), no block: for 5.
         for plan, loaded in (("chainstate.snapshot:write:crash:2", False), ("chainstate:rename:crash:1", True)):
             shutil.rmtree(j("K", "chainstate"), ignore_errors=True)
             shutil.rmtree(j("K", "chainstate.snapshot"), ignore_errors=True)
@@ -146,6 +149,41 @@ def main():
             if proc.poll() is None:
                 proc.kill()
         bcoin.expect("restart: the snapshot was not loaded again", "snapshot loaded" not in open(j("d.log")).read(), "")
+
+        # 5. RPC loadtxoutset on a running node with the headers and no block, then the rest from A.
+        proc = subprocess.Popen([peregrine, "sync", R, f"--datadir={j('E')}", "--connect=127.0.0.1:1",
+                                 f"--snapshot-hash={H}", f"--rpcport={rpc_port}", "--rpcuser=u", "--rpcpassword=w",
+                                 "--progress=0", "--mindiskspace=0"],
+                                stdout=subprocess.DEVNULL, stderr=open(j("e.log"), "w"))
+        try:
+            rpc = Rpc(rpc_port)
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    rpc("getblockcount")
+                    break
+                except (OSError, RuntimeError):
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        sys.exit(f"E did not come up:\n{tail(j('e.log'))}")
+                    time.sleep(0.1)
+            check("loadtxoutset: a missing file", rpc.error("loadtxoutset", "nothing.dat"), -8)
+            res = rpc("loadtxoutset", j("snap.dat"))
+            check("loadtxoutset: coins_loaded", res["coins_loaded"], dump["coins_written"])
+            check("loadtxoutset: base_height", res["base_height"], 200)
+            check("loadtxoutset: the tip is the base", rpc("getblockcount"), 200)
+            check("loadtxoutset again: refused (blocks connected)", rpc.error("loadtxoutset", j("snap.dat")), -1)
+            rpc("addnode", f"127.0.0.1:{port}", "onetry")
+            got = rpc.reply("waitforblockheight", 300, 60000, timeout=90)["result"]
+            check("after addnode: height", got["height"], 300)
+            info = rpc("gettxoutsetinfo")
+            check("RPC-loaded node: hash_serialized_3 as the full import's", info["hash_serialized_3"],
+                  want["hash_serialized_3"])
+            check("RPC-loaded node: muhash as the full import's", info["muhash"], want["muhash"])
+            rpc("stop")
+            check("E: exit", proc.wait(timeout=60), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
     finally:
         server.kill()
         server.wait()
