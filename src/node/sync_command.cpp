@@ -376,6 +376,8 @@ int run_sync_session(const Context& ctx, const ParsedArgs& args, std::optional<H
   if (!progress) return usage(ctx, progress.error());
   rules.progress_interval = std::chrono::seconds(*progress);
   rules.at_header = headers_until;
+  auto snapshot_hash = parse_snapshot_hash(args, ctx.network); // for RPC loadtxoutset
+  if (!snapshot_hash) return usage(ctx, snapshot_hash.error());
 
   auto rpc_config = parse_rpc_options(args, ctx.datadir);
   if (!rpc_config) return usage(ctx, rpc_config.error());
@@ -488,8 +490,6 @@ int run_sync_session(const Context& ctx, const ParsedArgs& args, std::optional<H
 
   SyncNode node{params, *stores, tree, worker, headers, blocks, server, manager, profile, log, chain_options->par,
                 pruned, chain_options->prune_target_bytes, ctx.datadir, Clock::now(), {}, {}};
-  auto snapshot_hash = parse_snapshot_hash(args, ctx.network); // for RPC loadtxoutset
-  if (!snapshot_hash) return usage(ctx, snapshot_hash.error());
   node.snapshot_hash = *snapshot_hash;
   SyncRun run(io, node, rules, addresses, log);
   run.set_log_file(*log_file);
