@@ -143,7 +143,7 @@ RpcResult getchainstates(const SyncNode& node) {
   state.set("difficulty", difficulty(tip.bits));
   state.set("verificationprogress", sync::verification_progress(node.params.chain_tx_data, node.chain.chain_tx(),
                                                                 tip.time, util::unix_time()));
-  const auto& base = node.stores.utxo->snapshot_base(); // set before the node starts, constant since
+  const auto& base = node.stores.utxo->snapshot_base(); // written at start, or by loadtxoutset while this thread waits for it
   if (base) state.set("snapshot_blockhash", base->to_hex());
   state.set("coins_db_cache_bytes", static_cast<std::uint64_t>(node.stores.utxo->cache_bytes()));
   state.set("validated", !base.has_value());
