@@ -46,6 +46,20 @@ def sync(peregrine, datadir, port, *extra, timeout=120):
                            "--mindiskspace=0", *extra], capture_output=True, text=True, timeout=timeout)
 
 
+def rpc_of(proc, port, log):
+    """The node's RPC once it answers (60 s at most; exits the test with the log if it never does)."""
+    rpc = Rpc(port)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            rpc("getblockcount")
+            return rpc
+        except (OSError, RuntimeError):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"{log}: the node's RPC did not come up:\n{tail(log)}")
+            time.sleep(0.1)
+
+
 def main():
     peregrine, work, port, rpc_port = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     shutil.rmtree(work, ignore_errors=True)
@@ -124,16 +138,8 @@ def main():
                                  "--rpcuser=u", "--rpcpassword=w", "--progress=0", "--mindiskspace=0"],
                                 stdout=subprocess.DEVNULL, stderr=open(j("d.log"), "w"))
         try:
-            rpc = Rpc(rpc_port)
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    info = rpc("getnetworkinfo")
-                    break
-                except (OSError, RuntimeError):
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        sys.exit(f"restart did not come up:\n{tail(j('d.log'))}")
-                    time.sleep(0.1)
+            rpc = rpc_of(proc, rpc_port, j("d.log"))
+            info = rpc("getnetworkinfo")
             names = info["localservicesnames"]
             bcoin.expect("from a snapshot: NETWORK_LIMITED, not NETWORK",
                          "NETWORK_LIMITED" in names and "NETWORK" not in names, str(names))
@@ -156,16 +162,7 @@ def main():
                                  "--progress=0", "--mindiskspace=0"],
                                 stdout=subprocess.DEVNULL, stderr=open(j("e.log"), "w"))
         try:
-            rpc = Rpc(rpc_port)
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    rpc("getblockcount")
-                    break
-                except (OSError, RuntimeError):
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        sys.exit(f"E did not come up:\n{tail(j('e.log'))}")
-                    time.sleep(0.1)
+            rpc = rpc_of(proc, rpc_port, j("e.log"))
             check("loadtxoutset: a missing file", rpc.error("loadtxoutset", "nothing.dat"), -8)
             res = rpc("loadtxoutset", j("snap.dat"))
             check("loadtxoutset: coins_loaded", res["coins_loaded"], dump["coins_written"])
